@@ -199,7 +199,8 @@ type Conn struct {
 }
 
 // Stream receives the events of one connection in capture order.
-// Implementations must not block and must not keep payload slices.
+// Implementations must not block and must not keep payload slices. The
+// Assembler documentation states precisely what is delivered when.
 type Stream interface {
 	// Mode is consulted before each segment is handled, so a Stream may
 	// change its mind (for example Reassemble while probing, then Ignore
@@ -238,10 +239,11 @@ type Limits struct {
 	IdleTimeout time.Duration
 }
 
-// DefaultLimits are sized so that a busy link fits in tens of MiB.
+// DefaultLimits are sized so that a busy link fits in tens of MiB: a
+// tracked connection costs about 1 KiB, so the table tops out near 32 MiB.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxConns:      65536,
+		MaxConns:      32768,
 		MaxConnBuffer: 1 << 20,
 		MaxBuffer:     32 << 20,
 		IdleTimeout:   15 * time.Minute,
