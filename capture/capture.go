@@ -10,6 +10,8 @@ package capture
 
 import (
 	"errors"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
@@ -49,8 +51,14 @@ type Warning struct {
 	Err     error
 }
 
-// Error formats the warning as one line: file, packet count and cause.
-func (w Warning) Error() string { return w.File + ": " + w.Err.Error() }
+// Error formats the warning as one line: file, cause and packet count.
+func (w Warning) Error() string {
+	unit := " packets)"
+	if w.Packets == 1 {
+		unit = " packet)"
+	}
+	return w.File + ": " + w.Err.Error() + " (after " + strconv.FormatInt(w.Packets, 10) + unit
+}
 
 // Unwrap exposes the cause to errors.Is.
 func (w Warning) Unwrap() error { return w.Err }
@@ -66,4 +74,22 @@ var (
 	ErrDamaged = errors.New("capture file is damaged")
 	// ErrLiveUnsupported: this binary was built without libpcap.
 	ErrLiveUnsupported = errors.New("live capture is not built in")
+	// ErrEmpty: the input has no bytes at all (not even a file header).
+	ErrEmpty = errors.New("empty file")
 )
+
+// DefaultMaxFrame is the largest record accepted from a file when
+// Options.MaxFrame is zero. It is libpcap's and Wireshark's MAXIMUM_SNAPLEN
+// (262144): no capture tool writes longer frames for Ethernet or IP, so a
+// longer record is damage, and the length field of a damaged record never
+// makes the reader allocate more than this.
+const DefaultMaxFrame = 256 << 10
+
+// Options tune how capture files are opened. The zero value is ready to use.
+type Options struct {
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
+	// MaxFrame is the largest record accepted; a longer one is reported as
+	// damage and ends that file. Zero means DefaultMaxFrame.
+	MaxFrame int
+}

@@ -141,8 +141,9 @@ const (
 	ACK Flags = 1 << 4
 )
 
-// Packet is one decoded TCP segment. Payload aliases the capture buffer and
-// is valid only until the next packet is read.
+// Packet is one decoded TCP segment. Payload aliases the capture buffer (or,
+// for a reassembled IP datagram, the decoder's own buffer) and is valid only
+// until the next packet is read or decoded.
 type Packet struct {
 	TS       time.Time
 	Src, Dst netip.AddrPort
