@@ -95,8 +95,14 @@ type Session struct {
 	// Login is success, failure or none.
 	Login         Outcome
 	LoginAttempts []LoginAttempt
+	// LoginCount counts every attempt, including those beyond the kept
+	// list (note login_attempts_truncated).
+	LoginCount int
 	// TLS is true once AUTH TLS/SSL was accepted (or implicit FTPS).
 	TLS bool
+	// TLSRecords counts the TLS records seen on the control connection,
+	// both directions (headers only; nothing is decrypted).
+	TLSRecords int64
 	// Mode is active, passive, mixed or none, from the data connections.
 	Mode Mode
 	// Commands counts every command seen from the client, including any
@@ -207,7 +213,8 @@ type Entry struct {
 	Transfer int
 	// Bytes is the gap size (EntryGap) or transfer size (EntryDataClose).
 	Bytes int64
-	// Text is free text for EntryNote and EntryTLS.
+	// Text is free text for EntryNote and EntryTLS, and the direction
+	// that lost bytes ("client" or "server") for EntryGap.
 	Text string
 }
 

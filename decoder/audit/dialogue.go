@@ -1,0 +1,353 @@
+package audit
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ftpsniff/ftpsniff/decoder"
+)
+
+// sessionFacts is what the checks need of one session, worked out once.
+type sessionFacts struct {
+	s *decoder.Session
+	// client and server are the control connection's addresses, IPv4
+	// unmapped so that ::ffff:192.0.2.1 and 192.0.2.1 compare equal.
+	client, server netip.Addr
+	ex             []exchange
+	// tlsAt is the transcript index of the first EntryTLS, -1 if none;
+	// firstUser and firstAuth of the first USER and AUTH commands.
+	tlsAt, firstUser, firstAuth int
+	// protected: the login happened inside TLS (see loginProtected).
+	protected bool
+}
+
+// exchange is one client command and the final reply that answered it.
+type exchange struct {
+	cmd *decoder.Entry
+	// reply is nil when no final reply was seen (capture cut, gap, or
+	// the control connection went TLS before it).
+	reply *decoder.Entry
+	// loggedIn: a login had succeeded before this command (RFC 959 4.1.1:
+	// USER answered 230, or PASS/ACCT answered 2xx), and REIN or a new
+	// USER had not undone it.
+	loggedIn bool
+	// anonymous: that login was anonymous (user anonymous or ftp).
+	anonymous bool
+	// anonLogin: this command completed an anonymous login, as user.
+	anonLogin bool
+	user      string
+}
+
+// code is the final reply's code, 0 when none was seen.
+func (e exchange) code() int {
+	if e.reply == nil {
+		return 0
+	}
+	return e.reply.Code
+}
+
+// accepted: the server answered with a positive completion (2xx).
+func (e exchange) accepted() bool { return e.code() >= 200 && e.code() < 300 }
+
+// gather computes the facts of every non-nil session, in capture order
+// (start time, then ID), so that the output does not depend on the order
+// of the input slice.
+func gather(sessions []*decoder.Session) []*sessionFacts {
+	var out []*sessionFacts
+	for _, s := range sessions {
+		if s == nil {
+			continue
+		}
+		f := &sessionFacts{
+			s:      s,
+			client: s.Client.Addr().Unmap(),
+			server: s.Server.Addr().Unmap(),
+			ex:     exchanges(s.Transcript),
+		}
+		f.tlsAt, f.firstUser, f.firstAuth = -1, -1, -1
+		for i := range s.Transcript {
+			e := &s.Transcript[i]
+			switch {
+			case e.Kind == decoder.EntryTLS && f.tlsAt < 0:
+				f.tlsAt = i
+			case e.Kind == decoder.EntryCommand && e.Verb == "USER" && f.firstUser < 0:
+				f.firstUser = i
+			case e.Kind == decoder.EntryCommand && e.Verb == "AUTH" && f.firstAuth < 0:
+				f.firstAuth = i
+			}
+		}
+		f.protected = loginProtected(f)
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b *sessionFacts) int {
+		return cmp.Or(a.s.Start.Compare(b.s.Start), cmp.Compare(a.s.ID, b.s.ID))
+	})
+	return out
+}
+
+// loginProtected decides whether a session's login was hidden by TLS.
+//
+// The rule: the session went TLS (Session.TLS) and no USER command is in
+// the transcript before its first EntryTLS entry, that is the client sent
+// AUTH TLS/SSL, got 234 and only then logged in, the order RFC 4217 4.1
+// asks for. When the session is TLS but the transcript has no EntryTLS
+// (implicit FTPS on port 990, where TLS starts before any FTP byte), the
+// login is protected when no login attempt was seen at all. A USER seen
+// before the TLS switch means the user name, at least, went in cleartext:
+// that attempt is listed as a readable credential instead.
+func loginProtected(f *sessionFacts) bool {
+	if !f.s.TLS {
+		return false
+	}
+	if f.tlsAt < 0 {
+		return len(f.s.LoginAttempts) == 0
+	}
+	return f.firstUser < 0 || f.firstUser > f.tlsAt
+}
+
+// tlsTime is when the session went TLS: the first EntryTLS, else the
+// session start.
+func (f *sessionFacts) tlsTime() time.Time {
+	if f.tlsAt >= 0 {
+		return f.s.Transcript[f.tlsAt].TS
+	}
+	return f.s.Start
+}
+
+// exchanges pairs each command with the final reply that answered it.
+// Replies come back in command order (RFC 959 4.2 and 5.4: the server
+// answers each command in turn, so a pipelining client's commands are
+// answered first-in first-out). A 1yz reply is preliminary and answers
+// nothing yet; a 220 answers only REIN, otherwise it is the greeting; a
+// reply with no command waiting (greeting, unsolicited 421) answers
+// nothing. A gap or the switch to TLS loses the thread: the commands
+// still waiting keep no reply, rather than a wrong one.
+func exchanges(transcript []decoder.Entry) []exchange {
+	var (
+		out     []exchange
+		pending []int // indexes into out, oldest first
+		state   loginState
+	)
+	for i := range transcript {
+		e := &transcript[i]
+		switch e.Kind {
+		case decoder.EntryCommand:
+			out = append(out, exchange{cmd: e})
+			pending = append(pending, len(out)-1)
+		case decoder.EntryReply:
+			if e.Code < 200 || len(pending) == 0 {
+				continue
+			}
+			if e.Code == 220 && out[pending[0]].cmd.Verb != "REIN" {
+				continue
+			}
+			out[pending[0]].reply = e
+			pending = pending[1:]
+		case decoder.EntryGap, decoder.EntryTLS:
+			pending = pending[:0]
+		}
+	}
+	// Login state is a second pass: it needs each command's reply, which
+	// a pipelined dialogue gives only after later commands were sent.
+	for i := range out {
+		x := &out[i]
+		x.loggedIn, x.anonymous = state.loggedIn, state.anonymous
+		state.step(*x)
+		if state.loggedIn && state.anonymous && !(x.loggedIn && x.anonymous) {
+			x.anonLogin, x.user = true, state.user
+		}
+	}
+	return out
+}
+
+// loginState follows USER/PASS/ACCT/REIN (RFC 959 4.1.1) through the
+// dialogue.
+type loginState struct {
+	user      string
+	loggedIn  bool
+	anonymous bool
+}
+
+func (l *loginState) step(x exchange) {
+	switch x.cmd.Verb {
+	case "USER":
+		l.user, l.loggedIn, l.anonymous = x.cmd.Arg, false, false
+		if x.accepted() { // 230, or 232 after AUTH (RFC 2228 4)
+			l.loggedIn, l.anonymous = true, isAnonymous(l.user)
+		}
+	case "PASS", "ACCT":
+		if x.accepted() {
+			l.loggedIn, l.anonymous = true, isAnonymous(l.user)
+		}
+	case "REIN":
+		if x.accepted() || x.code() == 0 {
+			*l = loginState{}
+		}
+	}
+}
+
+// isAnonymous: the user names that mean anonymous FTP ("anonymous" of
+// RFC 1635, and "ftp" which most servers take as its synonym), the same
+// rule as Session.Anonymous.
+func isAnonymous(user string) bool {
+	u := strings.TrimSpace(user)
+	return strings.EqualFold(u, "anonymous") || strings.EqualFold(u, "ftp")
+}
+
+// offersTLS reports whether FEAT lines (RFC 2389 3.2) advertise AUTH with
+// a TLS mechanism (RFC 4217 6): "AUTH TLS", "AUTH SSL", and the combined
+// forms "AUTH TLS;TLS-C;SSL;TLS-P" or "AUTH TLS SSL" servers send.
+func offersTLS(features []string) bool {
+	for _, line := range features {
+		words := strings.FieldsFunc(line, func(r rune) bool {
+			return r == ' ' || r == '\t' || r == ';' || r == ','
+		})
+		if len(words) < 2 || !strings.EqualFold(words[0], "AUTH") {
+			continue
+		}
+		for _, m := range words[1:] {
+			if isTLSMechanism(m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isTLSMechanism: the AUTH mechanisms that start TLS (RFC 4217 8: TLS,
+// with SSL, TLS-C and TLS-P kept for older clients).
+func isTLSMechanism(m string) bool {
+	switch strings.ToUpper(strings.TrimSpace(m)) {
+	case "TLS", "SSL", "TLS-C", "TLS-P":
+		return true
+	}
+	return false
+}
+
+// dataAddress parses the host a PORT, EPRT or LPRT command names (RFC 959
+// 4.1.2, RFC 2428 2, RFC 1639 2); ok is false for other verbs and for
+// arguments that do not parse.
+func dataAddress(verb, arg string) (netip.AddrPort, bool) {
+	var (
+		ap  netip.AddrPort
+		err error
+	)
+	switch verb {
+	case "PORT":
+		ap, err = decoder.ParsePORT(arg)
+	case "EPRT":
+		ap, err = decoder.ParseEPRT(arg)
+	case "LPRT":
+		ap, err = decoder.ParseLPRT(arg)
+	default:
+		return netip.AddrPort{}, false
+	}
+	if err != nil || !ap.IsValid() {
+		return netip.AddrPort{}, false
+	}
+	return unmapPort(ap), true
+}
+
+// passiveAddress parses the address of a 227 (RFC 959 4.1.2) or 228
+// (RFC 1639 3) reply, trying each of its lines; ok is false when none
+// parses.
+func passiveAddress(e *decoder.Entry) (netip.AddrPort, bool) {
+	for _, line := range e.Lines {
+		var (
+			ap  netip.AddrPort
+			err error
+		)
+		switch e.Code {
+		case 227:
+			ap, err = decoder.ParsePASVReply(line)
+		case 228:
+			ap, err = decoder.ParseLPSVReply(line)
+		default:
+			return netip.AddrPort{}, false
+		}
+		if err == nil && ap.IsValid() {
+			return unmapPort(ap), true
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
+// epsvPort parses the port of a 229 reply (RFC 2428 3).
+func epsvPort(e *decoder.Entry) (uint16, bool) {
+	for _, line := range e.Lines {
+		if p, err := decoder.ParseEPSVReply(line); err == nil && p != 0 {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+func unmapPort(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// isLocal reports whether a is in one of nets.
+func isLocal(a netip.Addr, nets []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range nets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// quote renders a wire string for a Detail sentence: Go-quoted (control
+// characters, invalid UTF-8 and invisible format characters become
+// escapes) and cut to 64 bytes, so Detail stays one safe line.
+func quote(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > max-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut-- // do not split a UTF-8 sequence
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
+
+// within phrases a duration for a Detail sentence, to the second.
+func within(d time.Duration) string {
+	if d < time.Second {
+		return "in under a second"
+	}
+	return "within " + d.Round(time.Second).String()
+}
+
+// plural returns "1 login" or "3 logins" ("replies" for "reply").
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return strconv.Itoa(n) + " " + word[:len(word)-1] + "ies"
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// listAddrPorts names up to three addresses and how many more there are.
+func listAddrPorts(aps []netip.AddrPort, total int) string {
+	var parts []string
+	for i, ap := range aps {
+		if i == 3 {
+			break
+		}
+		parts = append(parts, ap.String())
+	}
+	s := strings.Join(parts, ", ")
+	if more := total - len(parts); more > 0 {
+		s += " and " + strconv.Itoa(more) + " more"
+	}
+	return s
+}

@@ -1,0 +1,822 @@
+package decoder
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file is the control dialogue: bytes to lines to commands and
+// replies (RFC 959 4), the pairing of replies with the commands they
+// answer, logins (RFC 959 4.1.1), TLS (RFC 4217, RFC 2228) and the
+// small per-session facts (FEAT, SYST, TYPE, REST, the working
+// directory).
+
+// pendingCmd is a command waiting for its final reply, with what the
+// reply needs to finish its effect.
+type pendingCmd struct {
+	verb, arg string
+	ts        time.Time
+	// attempt is the login attempt a USER, PASS or ACCT belongs to, -1
+	// otherwise.
+	attempt int
+	// x is the transfer a transfer command created.
+	x *xfer
+	// neg is the negotiation a PORT/PASV family command opened; prevNeg
+	// is the one it replaced, restored when it is refused.
+	neg, prevNeg *negotiation
+	// prevType is the TYPE in force before a TYPE command; setType the
+	// one it set.
+	prevType, setType *string
+	// path is the resolved argument of SIZE and RNFR.
+	path string
+	// rest is the offset a REST command set.
+	rest int64
+	// tls is true for an AUTH naming TLS or SSL (RFC 4217 4).
+	tls bool
+}
+
+// cmdQueue is a FIFO of pending commands. Replies pair with commands in
+// order: RFC 959 5.4 makes every command answered, in sequence, so a
+// pipelining client (several commands in one segment, or commands sent
+// before the greeting) is still followed.
+type cmdQueue struct {
+	buf  []pendingCmd
+	head int
+}
+
+func (q *cmdQueue) len() int { return len(q.buf) - q.head }
+
+// push queues p unless max commands already wait.
+func (q *cmdQueue) push(p pendingCmd, max int) bool {
+	if q.len() >= max {
+		return false
+	}
+	if q.head > 0 && q.head*2 >= len(q.buf) {
+		n := copy(q.buf, q.buf[q.head:])
+		clear(q.buf[n:])
+		q.buf = q.buf[:n]
+		q.head = 0
+	}
+	q.buf = append(q.buf, p)
+	return true
+}
+
+// front is the oldest pending command, nil if none.
+func (q *cmdQueue) front() *pendingCmd {
+	if q.len() == 0 {
+		return nil
+	}
+	return &q.buf[q.head]
+}
+
+// at is the i-th pending command, oldest first; i < len().
+func (q *cmdQueue) at(i int) *pendingCmd { return &q.buf[q.head+i] }
+
+// pop removes and returns the oldest pending command.
+func (q *cmdQueue) pop() pendingCmd {
+	p := q.buf[q.head]
+	q.buf[q.head] = pendingCmd{}
+	q.head++
+	if q.head == len(q.buf) {
+		q.buf = q.buf[:0]
+		q.head = 0
+	}
+	return p
+}
+
+// Bounds of the small per-session records.
+const (
+	maxFeatures   = 256 // FEAT lines kept
+	maxBadLines   = 100 // unparsable lines copied into the transcript
+	maxBadLineLen = 200 // bytes of such a line kept
+	maxLineCheck  = 512 // bytes examined to tell an FTP line from TLS
+)
+
+// feed decodes bytes sent by role r.
+func (s *session) feed(r role, p []byte, ts time.Time) {
+	s.now = ts
+	sd := &s.sides[r]
+	if !sd.seen && len(p) > 0 {
+		sd.seen = true
+		// Implicit FTPS (port 990, RFC 4217 1 and its history): the
+		// connection starts with a TLS ClientHello, not a greeting.
+		if p[0] == tlsHandshake && !s.out.TLS && s.out.Commands == 0 && !s.greeted &&
+			plausibleTLSHeader(p[:min(len(p), tlsHeaderLen)]) {
+			s.implicitTLS(ts)
+		}
+	}
+	emit := s.emitClient
+	if r == roleServer {
+		emit = s.emitServer
+	}
+	for len(p) > 0 && !s.final {
+		switch sd.mode {
+		case modeLine:
+			if sd.afterGap {
+				// After a hole, the next bytes either start a line (the
+				// hole ended at a line end, as it does when segments
+				// carry whole lines) or finish one whose start is lost,
+				// which is skipped.
+				sd.afterGap = false
+				if !s.looksLikeLine(r, p) {
+					sd.lr.Resync()
+				}
+			}
+			// Feed one line at a time, so that a line that switches the
+			// direction to TLS (AUTH, 234) leaves the rest of the
+			// segment to the TLS walker.
+			i := bytes.IndexByte(p, '\n')
+			if i < 0 {
+				sd.lr.Feed(p, emit)
+				return
+			}
+			sd.lr.Feed(p[:i+1], emit)
+			p = p[i+1:]
+		case modeTLSProbe:
+			if tlsContentType(p[0]) {
+				sd.mode = modeTLS
+				s.tlsOn(ts)
+			} else {
+				sd.mode = modeLine
+			}
+		case modeTLS:
+			n, bad := sd.tls.walk(p)
+			p = p[n:]
+			if !bad {
+				return
+			}
+			if s.looksLikeLine(r, p) {
+				s.cleartextAgain(r, ts)
+				continue
+			}
+			sd.mode = modeDesync
+			s.note("tls_desync")
+			return
+		case modeDesync:
+			// Only a segment start can be trusted to begin a record or a
+			// line again.
+			switch {
+			case len(p) >= tlsHeaderLen && plausibleTLSHeader(p[:tlsHeaderLen]):
+				sd.mode = modeTLS
+			case s.looksLikeLine(r, p):
+				s.cleartextAgain(r, ts)
+			default:
+				return
+			}
+		}
+	}
+}
+
+// implicitTLS marks a connection that was TLS from its first byte.
+func (s *session) implicitTLS(ts time.Time) {
+	s.sides[roleClient].mode = modeTLS
+	s.sides[roleServer].mode = modeTLS
+	s.out.TLS = true
+	s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "implicit TLS: the connection starts with a TLS handshake"})
+}
+
+// tlsOn records that a direction now carries TLS records.
+func (s *session) tlsOn(ts time.Time) {
+	if !s.out.TLS {
+		// The server's 234 was not seen (lost or not captured), but the
+		// client is speaking TLS: the AUTH was accepted.
+		s.out.TLS = true
+		s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "TLS records after AUTH"})
+	}
+}
+
+// cleartextAgain switches role r back to lines: after CCC (RFC 2228 5.3,
+// RFC 4217 12.3) the dialogue continues in the clear.
+func (s *session) cleartextAgain(r role, ts time.Time) {
+	sd := &s.sides[r]
+	sd.mode = modeLine
+	sd.tls.reset()
+	sd.lr.Reset()
+	if r == roleServer {
+		s.replies.Reset()
+	}
+	s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "cleartext resumed (" + r.String() + ")"})
+}
+
+// looksLikeLine reports whether p starts with what role r sends in the
+// clear: a command for the client, "ddd " or "ddd-" for the server.
+func (s *session) looksLikeLine(r role, p []byte) bool {
+	line := p[:min(len(p), maxLineCheck)]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if r == roleClient {
+		c, err := ParseCommand(line)
+		return err == nil && c.Known
+	}
+	if len(line) < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) || line[0] < '1' || line[0] > '5' {
+		return false
+	}
+	return len(line) == 3 || line[3] == ' ' || line[3] == '-'
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// clientLine handles one line from the client.
+func (s *session) clientLine(line []byte, truncated bool) {
+	if truncated {
+		s.note("line_truncated")
+		s.a.limit(limitLineLength)
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	c, err := ParseCommand(line)
+	if err != nil {
+		// Not a command the server can know, but the server will still
+		// answer it (500), so it is counted and queued like any other
+		// to keep the replies paired.
+		s.note("bad_command")
+	}
+	s.command(c, s.now)
+}
+
+// serverLine handles one line from the server.
+func (s *session) serverLine(line []byte, truncated bool) {
+	if truncated {
+		s.note("line_truncated")
+		s.a.limit(limitLineLength)
+	}
+	r, done, err := s.replies.Add(line)
+	if err != nil && len(bytes.TrimSpace(line)) > 0 {
+		// Not a reply line ("SYST not supported", "99 x"), or a code
+		// glued to its text ("230no_space"), which still completes a
+		// reply.
+		s.badReply(line)
+	}
+	if !done {
+		return
+	}
+	if r.Truncated {
+		s.note("reply_truncated")
+		s.a.limit(limitReplyLines)
+	}
+	s.reply(r, s.now)
+}
+
+// badReply notes a server line that is not a reply and keeps a short
+// copy of the first ones in the transcript; decoding goes on.
+func (s *session) badReply(line []byte) {
+	const what = "bad_reply"
+	s.note(what)
+	s.badLines++
+	if s.badLines > maxBadLines {
+		s.a.limit(limitBadLines)
+		return
+	}
+	s.entry(Entry{Kind: EntryNote, TS: s.now, Transfer: -1,
+		Text: what + ": " + string(line[:min(len(line), maxBadLineLen)])})
+}
+
+// command handles one parsed client command.
+func (s *session) command(c Command, ts time.Time) {
+	s.out.Commands++
+	verb := c.Verb
+	if e := s.entry(Entry{Kind: EntryCommand, TS: ts, Verb: verb, Arg: c.Arg, Transfer: -1}); e != nil {
+		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: e})
+	}
+
+	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1}
+	switch verb {
+	case "USER":
+		u := c.Arg
+		s.out.User = &u
+		p.attempt = s.startAttempt(u, ts)
+	case "PASS":
+		pw := c.Arg
+		s.out.Password = &pw
+		p.attempt = s.passAttempt(pw, ts)
+	case "ACCT":
+		p.attempt = s.login.current
+		if la := s.attempt(p.attempt); la != nil {
+			acct := c.Arg
+			la.Account = &acct
+		}
+	case "AUTH":
+		// RFC 4217 4: AUTH TLS (and the older SSL, TLS-C, TLS-P of its
+		// drafts). The client's next bytes are TLS if the server says
+		// 234; otherwise they are the next command.
+		switch strings.ToUpper(strings.TrimSpace(c.Arg)) {
+		case "TLS", "SSL", "TLS-C", "TLS-P":
+			p.tls = true
+			s.sides[roleClient].mode = modeTLSProbe
+		}
+	case "PORT", "EPRT", "LPRT":
+		s.portCommand(&p, c.Arg, ts)
+	case "PASV", "EPSV", "LPSV":
+		s.pasvCommand(&p, c.Arg)
+	case "TYPE":
+		// RFC 959 4.1.2 TYPE: A, E, I or "L byte-size"; a second
+		// parameter (form code) is not kept.
+		if t, ok := normalizeType(c.Arg); ok {
+			p.prevType = s.typ
+			p.setType = &t
+			s.typ = &t
+		}
+	case "REST":
+		// RFC 3659 5: REST in stream mode is a byte offset for the next
+		// transfer only.
+		if n, err := strconv.ParseInt(strings.TrimSpace(c.Arg), 10, 64); err == nil && n >= 0 {
+			s.rest = n
+			p.rest = n
+		}
+	case "SIZE":
+		p.path, _ = s.cwd.resolve(c.Arg)
+	case "RNFR":
+		p.path, _ = s.cwd.resolve(c.Arg)
+	case "RNTO":
+		p.path, _ = s.cwd.resolve(c.Arg)
+	case "REIN":
+		// RFC 959 4.1.1 REIN: the transfer parameters return to their
+		// defaults once the server accepts.
+	default:
+		if info, ok := LookupVerb(verb); ok && info.Transfer {
+			s.transferCommand(&p, c, info.Upload, ts)
+		}
+	}
+	if !s.pending.push(p, s.a.cfg.MaxPending) {
+		s.note("too_many_pending")
+		s.a.limit(limitPending)
+	}
+}
+
+// normalizeType reduces a TYPE argument to its type code.
+func normalizeType(arg string) (string, bool) {
+	f := strings.Fields(arg)
+	if len(f) == 0 || len(f[0]) != 1 {
+		return "", false
+	}
+	code := strings.ToUpper(f[0])
+	switch code {
+	case "A", "E", "I":
+		return code, true
+	case "L":
+		if len(f) > 1 && len(f[1]) <= 3 {
+			return "L " + f[1], true
+		}
+		return "L", true
+	}
+	return "", false
+}
+
+// Greeting state: RFC 959 5.4 "Connection Establishment": 120 (then
+// 220), 220 or 421.
+const (
+	greetNone = iota
+	greetDelayed
+	greetDone
+)
+
+// reply handles one complete server reply.
+func (s *session) reply(r Reply, ts time.Time) {
+	code := r.Code
+	if s.greeting(r, ts) {
+		return
+	}
+	p := s.pending.front()
+	if p != nil && (s.lostCommands || s.lostReplies) {
+		p = s.realign(code)
+	}
+	if p == nil {
+		// Unsolicited: a 421 at shutdown, a 221 after a QUIT the capture
+		// missed, a reply whose command was lost in a gap.
+		s.replyEntry(r, ts, 0)
+		if code == 227 || code == 228 || code == 229 {
+			// The PASV was lost, but its reply still announces where
+			// the client will connect.
+			s.orphanPassive(r, ts)
+		}
+		return
+	}
+	s.replyEntry(r, ts, ts.Sub(p.ts))
+	if code < 200 {
+		// RFC 959 4.2: a 1yz reply is preliminary; the command still
+		// waits for its completion reply.
+		if p.x != nil {
+			s.transferReply(p, r, ts, false)
+		}
+		return
+	}
+	done := s.pending.pop()
+	s.complete(&done, r, ts)
+}
+
+// greeting handles the connection-establishment replies and reports
+// whether r was one. A 220 counts as the greeting when it is the first
+// reply, even if the client pipelined commands before it; the one
+// exception is a capture that began mid-session, where a first 220 with
+// commands pending answers one of them (REIN).
+func (s *session) greeting(r Reply, ts time.Time) bool {
+	if s.greet == greetDone {
+		return false
+	}
+	isGreet := r.Code == 220 || r.Code == 421 || (r.Code == 120 && s.greet == greetNone)
+	sawStart := s.conn == nil || s.conn.SawSYN
+	if !isGreet || (s.greet == greetNone && s.pending.len() > 0 && !sawStart) {
+		s.greet = greetDone
+		s.greeted = true
+		return false
+	}
+	s.greeted = true
+	if r.Code == 120 {
+		s.greet = greetDelayed
+	} else {
+		s.greet = greetDone
+	}
+	if r.Code == 220 && s.out.Banner == nil && len(r.Lines) > 0 {
+		b := r.Lines[0]
+		s.out.Banner = &b
+	}
+	s.replyEntry(r, ts, 0)
+	return true
+}
+
+// replyEntry adds r to the transcript and sends its event.
+func (s *session) replyEntry(r Reply, ts time.Time, latency time.Duration) {
+	if s.a.cfg.OnEvent == nil && s.transcriptFull() {
+		return
+	}
+	lines := make([]string, len(r.Lines))
+	copy(lines, r.Lines)
+	if e := s.entry(Entry{Kind: EntryReply, TS: ts, Code: r.Code, Lines: lines, Latency: latency, Transfer: -1}); e != nil {
+		s.a.event(Event{Kind: EventReply, TS: ts, Session: &s.out, Entry: e})
+	}
+}
+
+// complete applies the final reply r to the command p it answers.
+func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
+	code := r.Code
+	ok := code >= 200 && code < 300
+	switch p.verb {
+	case "USER":
+		// RFC 959 4.1.1 and 5.4: 230 logs in at once (Pure-FTPd "USER
+		// ftp"), 331/332 ask for PASS/ACCT, 530 refuses.
+		switch {
+		case code == 230 || code == 232:
+			s.resolveAttempt(p.attempt, OutcomeSuccess, code, ts)
+		case code >= 500:
+			s.resolveAttempt(p.attempt, OutcomeFailure, code, ts)
+		default:
+			s.resolveAttempt(p.attempt, OutcomeUnknown, code, ts)
+		}
+	case "PASS", "ACCT":
+		// 230 or 202 (already logged in / superfluous) succeed; 332
+		// asks for ACCT; 530 refuses.
+		switch {
+		case code == 230 || code == 202 || code == 232:
+			s.resolveAttempt(p.attempt, OutcomeSuccess, code, ts)
+		case code >= 500:
+			s.resolveAttempt(p.attempt, OutcomeFailure, code, ts)
+		default:
+			s.resolveAttempt(p.attempt, OutcomeUnknown, code, ts)
+		}
+	case "AUTH":
+		if !p.tls {
+			break
+		}
+		if code == 234 {
+			// RFC 4217 4: after 234 the next bytes are the TLS
+			// handshake, in both directions.
+			s.out.TLS = true
+			s.sides[roleServer].mode = modeTLSProbe
+			s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "AUTH " + strings.TrimSpace(p.arg) + " accepted: control connection switches to TLS"})
+		} else if code >= 400 {
+			s.note("auth_tls_refused")
+			if s.sides[roleClient].mode == modeTLSProbe {
+				s.sides[roleClient].mode = modeLine
+			}
+		}
+	case "PORT", "EPRT", "LPRT":
+		s.portReply(p, r)
+	case "PASV", "EPSV", "LPSV":
+		s.pasvReply(p, r, ts)
+	case "TYPE":
+		if !ok && s.typ == p.setType {
+			s.typ = p.prevType
+		}
+	case "REST":
+		if code != 350 {
+			// Refused: the offset does not apply after all.
+			if s.rest == p.rest {
+				s.rest = 0
+			} else if s.restX != nil && s.restX.t.Rest == p.rest {
+				s.restX.t.Rest = 0
+			}
+		}
+	case "CWD", "XCWD":
+		if ok {
+			s.cwd.chdir(p.arg)
+			// Some servers name the new directory: 250 "/pub" is the
+			// current directory.
+			if d, found := quotedAbsPath(r); found {
+				s.cwd.learn(d)
+			}
+		}
+	case "CDUP", "XCUP":
+		if ok {
+			s.cwd.cdup()
+			if d, found := quotedAbsPath(r); found {
+				s.cwd.learn(d)
+			}
+		}
+	case "PWD", "XPWD":
+		if code == 257 && len(r.Lines) > 0 {
+			if d, found := ParsePathReply(r.Lines[0]); found {
+				s.cwd.learn(d)
+			}
+		}
+	case "MKD", "XMKD":
+		if code == 257 && len(r.Lines) > 0 {
+			if d, found := ParsePathReply(r.Lines[0]); found {
+				s.cwd.learnFromMkdir(p.arg, d)
+			}
+		}
+	case "SIZE":
+		// RFC 3659 4: "213 <size>".
+		if code == 213 && len(r.Lines) > 0 {
+			if n, found := ParseSizeValue(r.Lines[0]); found {
+				s.rememberSize(p.path, n)
+			}
+		}
+	case "RNFR":
+		if code == 350 {
+			from := p.path
+			s.renameFr = &from
+		} else {
+			s.renameFr = nil
+		}
+	case "RNTO":
+		// RFC 959 4.1.3: RNFR (350) then RNTO (250).
+		if ok && s.renameFr != nil {
+			s.entry(Entry{Kind: EntryNote, TS: ts, Transfer: -1, Text: "renamed " + *s.renameFr + " -> " + p.path})
+		}
+		s.renameFr = nil
+	case "FEAT":
+		// RFC 2389 3.2: "211-" then one feature per line, each starting
+		// with a space, then "211 End".
+		if code == 211 && len(r.Lines) > 2 {
+			feats := r.Lines[1 : len(r.Lines)-1]
+			if len(feats) > maxFeatures {
+				feats = feats[:maxFeatures]
+				s.a.limit(limitFeatures)
+			}
+			s.out.Features = s.out.Features[:0]
+			for _, f := range feats {
+				if f = strings.TrimSpace(f); f != "" {
+					s.out.Features = append(s.out.Features, f)
+				}
+			}
+		}
+	case "SYST":
+		if code == 215 && len(r.Lines) > 0 {
+			sys := r.Lines[0]
+			s.out.System = &sys
+		}
+	case "QUIT":
+		if code == 221 {
+			s.quit = true
+		}
+	case "REIN":
+		if code == 220 {
+			s.typ = nil
+			s.rest = 0
+			s.neg = nil
+		}
+	}
+	if p.x != nil {
+		s.transferReply(p, r, ts, true)
+	}
+}
+
+// quotedAbsPath finds an absolute quoted path in a reply, the form of
+// RFC 959 Appendix II that some servers also use after CWD.
+func quotedAbsPath(r Reply) (string, bool) {
+	for _, l := range r.Lines {
+		if i := strings.IndexByte(l, '"'); i >= 0 {
+			if d, ok := ParsePathReply(l[i:]); ok && strings.HasPrefix(d, "/") {
+				return d, true
+			}
+		}
+	}
+	return "", false
+}
+
+// loginState follows the login attempts of a session (RFC 959 4.1.1).
+type loginState struct {
+	// count is how many attempts were started, kept or not.
+	count int
+	// current is the attempt a PASS or ACCT belongs to, -1 if none.
+	current int
+	// over is the attempt in progress when the kept list is full;
+	// overSeq its number.
+	over    LoginAttempt
+	overSeq int
+	// outcome is that of the latest attempt with a known outcome.
+	outcome    Outcome
+	outcomeSeq int
+}
+
+// startAttempt opens a login attempt for USER and returns its number.
+func (s *session) startAttempt(user string, ts time.Time) int {
+	seq := s.login.count
+	s.login.count++
+	s.login.current = seq
+	la := LoginAttempt{User: user, Outcome: OutcomeUnknown, Time: ts}
+	if len(s.out.LoginAttempts) < s.a.cfg.MaxLoginAttempts && seq == len(s.out.LoginAttempts) {
+		s.out.LoginAttempts = append(s.out.LoginAttempts, la)
+	} else {
+		s.note("login_attempts_truncated")
+		s.a.limit(limitLoginAttempts)
+		s.login.over = la
+		s.login.overSeq = seq
+	}
+	return seq
+}
+
+// passAttempt attaches a PASS to the attempt in progress, or opens one
+// when there is none or it already ended (a client retrying PASS
+// without USER, or a capture that began after the USER).
+func (s *session) passAttempt(pw string, ts time.Time) int {
+	la := s.attempt(s.login.current)
+	// A PASS after a USER already answered 230 completes that attempt
+	// (the server will say 202 or 230 again); after a refusal, or a
+	// second PASS, it is a new try.
+	if la == nil || la.Password != nil || la.Outcome == OutcomeFailure {
+		user := ""
+		if la != nil {
+			user = la.User
+		} else if s.out.User != nil {
+			user = *s.out.User
+		}
+		s.startAttempt(user, ts)
+		la = s.attempt(s.login.current)
+	}
+	if la != nil {
+		la.Password = &pw
+	}
+	return s.login.current
+}
+
+// attempt returns login attempt number seq, nil when it is not kept.
+func (s *session) attempt(seq int) *LoginAttempt {
+	switch {
+	case seq < 0:
+		return nil
+	case seq < len(s.out.LoginAttempts):
+		return &s.out.LoginAttempts[seq]
+	case seq == s.login.overSeq && seq >= len(s.out.LoginAttempts):
+		return &s.login.over
+	}
+	return nil
+}
+
+// resolveAttempt records the reply to a login step; a known outcome
+// ends the attempt and is reported once.
+func (s *session) resolveAttempt(seq int, o Outcome, code int, ts time.Time) {
+	la := s.attempt(seq)
+	if la == nil {
+		// Not kept, but the session's outcome still follows it.
+		if o != OutcomeUnknown && seq >= s.login.outcomeSeq && seq >= 0 {
+			s.login.outcome, s.login.outcomeSeq = o, seq
+			if o == OutcomeSuccess {
+				s.successes++
+			}
+		}
+		return
+	}
+	if la.Outcome != OutcomeUnknown {
+		return
+	}
+	c := code
+	la.ReplyCode = &c
+	if o == OutcomeUnknown {
+		return
+	}
+	la.Outcome = o
+	if seq >= s.login.outcomeSeq {
+		s.login.outcome, s.login.outcomeSeq = o, seq
+	}
+	if o == OutcomeSuccess {
+		s.successes++
+	}
+	s.a.event(Event{Kind: EventLogin, TS: ts, Session: &s.out, Login: la})
+}
+
+// sizeMemo is one SIZE answer, kept for the transfer that usually
+// follows it.
+type sizeMemo struct {
+	path string
+	n    int64
+}
+
+// maxSizes bounds the SIZE answers remembered per session.
+const maxSizes = 8
+
+// rememberSize keeps the size of p, dropping the oldest answer.
+func (s *session) rememberSize(p string, n int64) {
+	if len(s.sizes) >= maxSizes {
+		copy(s.sizes, s.sizes[1:])
+		s.sizes = s.sizes[:maxSizes-1]
+	}
+	s.sizes = append(s.sizes, sizeMemo{path: p, n: n})
+}
+
+// sizeOf returns the latest SIZE answer for p.
+func (s *session) sizeOf(p string) (int64, bool) {
+	for i := len(s.sizes) - 1; i >= 0; i-- {
+		if s.sizes[i].path == p {
+			return s.sizes[i].n, true
+		}
+	}
+	return 0, false
+}
+
+// maxRealign is how far down the pending queue a reply is looked for
+// after a gap.
+const maxRealign = 8
+
+// realign pairs a reply after a gap in the control connection. A gap in
+// the client's direction may have swallowed commands, whose replies then
+// come before the head command's: a reply the head command cannot get
+// belongs to a lost command. A gap in the server's direction may have
+// swallowed replies: a reply the head command cannot get but a later
+// pending command can means the commands before that one lost theirs.
+// It returns the command the reply answers, nil for none.
+func (s *session) realign(code int) *pendingCmd {
+	p := s.pending.front()
+	if plausibleReply(p.verb, code) {
+		s.lostCommands, s.lostReplies = false, false
+		return p
+	}
+	if s.lostReplies {
+		for k := 1; k < min(s.pending.len(), maxRealign+1); k++ {
+			if !plausibleReply(s.pending.at(k).verb, code) {
+				continue
+			}
+			for ; k > 0; k-- {
+				// Their replies are lost: they end without one.
+				s.pending.pop()
+			}
+			s.lostCommands, s.lostReplies = false, false
+			return s.pending.front()
+		}
+	}
+	return nil
+}
+
+// plausibleReply reports whether code can answer verb, from the
+// command-reply sequences of RFC 959 5.4 (and the extensions' own:
+// RFC 2389 3.2 FEAT, RFC 2428 EPSV, RFC 3659 SIZE/MDTM, RFC 1639 LPSV).
+// Negative replies fit any command; verbs not listed accept anything.
+func plausibleReply(verb string, code int) bool {
+	if code >= 400 {
+		return true
+	}
+	switch verb {
+	case "USER":
+		return code == 230 || code == 232 || code == 331 || code == 332
+	case "PASS":
+		return code == 230 || code == 202 || code == 232 || code == 332
+	case "ACCT":
+		return code == 230 || code == 202
+	case "PWD", "XPWD", "MKD", "XMKD":
+		return code == 257
+	case "SYST":
+		return code == 215
+	case "PASV":
+		return code == 227
+	case "EPSV":
+		return code == 229 || code == 200
+	case "LPSV":
+		return code == 228
+	case "SIZE", "MDTM":
+		return code == 213
+	case "FEAT":
+		return code == 211
+	case "PORT", "EPRT", "LPRT", "TYPE", "MODE", "STRU", "NOOP":
+		return code == 200
+	case "CWD", "XCWD", "RMD", "XRMD", "DELE":
+		return code == 250 || code == 200
+	case "RNFR", "REST":
+		return code == 350
+	case "QUIT":
+		return code == 221
+	case "AUTH":
+		return code == 234 || code == 334 || code == 235
+	case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
+		// 1xx then 226 or 250 (RFC 959 5.4), 110 restart markers.
+		return code == 110 || code == 125 || code == 150 || code == 226 || code == 250
+	case "REIN":
+		return code == 120 || code == 220
+	}
+	// Only transfers and REIN get preliminary replies.
+	return code >= 200
+}
