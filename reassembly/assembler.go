@@ -299,6 +299,17 @@ func (a *Assembler) Flush(ts time.Time) {
 	a.live, a.closed = connList{}, connList{}
 }
 
+// Advance moves the capture clock to now without a packet and closes the
+// connections idle longer than Limits.IdleTimeout. Live capture calls it
+// on a quiet link; file analysis never needs it. A time before the clock
+// changes nothing.
+func (a *Assembler) Advance(now time.Time) {
+	if ns := now.UnixNano(); ns > a.nowNs {
+		a.nowNs = ns
+		a.expire(now)
+	}
+}
+
 // endReason is CloseFIN when a side of c sent a FIN, else r: a connection
 // that was being closed ended, even if the capture missed the rest.
 func endReason(c *Conn, r CloseReason) CloseReason {

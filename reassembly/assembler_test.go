@@ -1031,3 +1031,38 @@ type funcStream struct {
 
 func (s *funcStream) New(*Conn, time.Time) Stream                { return s }
 func (s *funcStream) Data(_ *Conn, _ Dir, b []byte, _ time.Time) { s.data(b) }
+
+// Advance closes idle connections on the capture clock without a packet,
+// as live capture needs on a quiet link, and never moves the clock back.
+func TestAdvanceClosesIdleConnections(t *testing.T) {
+	var closed []CloseReason
+	f := factoryFunc(func(c *Conn, ts time.Time) Stream {
+		return &closeRecorder{onClose: func(r CloseReason) { closed = append(closed, r) }}
+	})
+	a := NewAssembler(f, Limits{IdleTimeout: time.Minute})
+	t0 := time.Unix(1_700_000_000, 0)
+	a.Process(&Packet{TS: t0, Src: netip.MustParseAddrPort("192.0.2.1:40000"), Dst: netip.MustParseAddrPort("198.51.100.1:21"), Flags: SYN, Seq: 1})
+	a.Advance(t0.Add(30 * time.Second))
+	a.Advance(t0) // backwards: ignored
+	if len(closed) != 0 {
+		t.Fatalf("closed after 30s of a 1m timeout: %v", closed)
+	}
+	a.Advance(t0.Add(61 * time.Second))
+	if len(closed) != 1 || closed[0] != CloseTimeout {
+		t.Fatalf("got closes %v, want one timeout", closed)
+	}
+}
+
+type factoryFunc func(c *Conn, ts time.Time) Stream
+
+func (f factoryFunc) New(c *Conn, ts time.Time) Stream { return f(c, ts) }
+
+// closeRecorder is a Stream that only records how its connection ended.
+type closeRecorder struct{ onClose func(CloseReason) }
+
+func (*closeRecorder) Mode() Mode                                    { return Count }
+func (*closeRecorder) Handshake(*Conn, time.Time)                    {}
+func (*closeRecorder) Data(*Conn, Dir, []byte, time.Time)            {}
+func (*closeRecorder) Gap(*Conn, Dir, int64, time.Time)              {}
+func (*closeRecorder) Anomaly(*Conn, Dir, Anomaly, time.Time)        {}
+func (r *closeRecorder) Close(_ *Conn, why CloseReason, _ time.Time) { r.onClose(why) }

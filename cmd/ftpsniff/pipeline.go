@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ftpsniff/ftpsniff/capture"
+	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/reassembly"
+)
+
+// result is what one analysis run produced.
+type result struct {
+	// Sessions in the order they became final.
+	Sessions []*decoder.Session
+	Summary  decoder.Summary
+	// Warnings are one-line problems with the input (damaged files,
+	// undecodable packets); the report is still complete for what was read.
+	Warnings []string
+	// Damaged is true when some input could not be read to its end.
+	Damaged bool
+	Frames  int64
+	Bytes   int64
+	First   time.Time
+	Last    time.Time
+}
+
+// analyze runs frames from src through reassembly and the FTP decoder.
+// cfg.OnSession, when set, still sees every session; the result keeps them
+// too unless keep is false (streaming output keeps nothing).
+func analyze(src capture.Source, af *analysisFlags, cfg decoder.Config, keep bool) (*result, error) {
+	return analyzeWith(src, af, cfg, keep, pipelineHooks{})
+}
+
+// pipelineHooks let a live capture share analyze; every field is
+// optional and file analysis sets none.
+type pipelineHooks struct {
+	// stop is asked before each read; true ends the run as the end of
+	// the input does (every open session is flushed and reported).
+	stop func() bool
+	// idle is called each time the source had no packet within its read
+	// timeout (capture.ErrIdle), with the assembler and the latest
+	// packet time, so the caller can advance the capture clock.
+	idle func(asm *reassembly.Assembler, last time.Time)
+	// factory wraps the decoder before the assembler is built, to watch
+	// which connections it takes (-w saves only those).
+	factory func(reassembly.Factory) reassembly.Factory
+	// frame is called after each frame went through the pipeline; ok is
+	// true when it was a TCP segment handed to the assembler (p is then
+	// that segment).
+	frame func(f *capture.Frame, p *reassembly.Packet, ok bool)
+}
+
+// analyzeWith is analyze with hooks.
+func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep bool, h pipelineHooks) (*result, error) {
+	res := &result{}
+	onSession := cfg.OnSession
+	cfg.OnSession = func(s *decoder.Session) {
+		if onSession != nil {
+			onSession(s)
+		}
+		if keep {
+			res.Sessions = append(res.Sessions, s)
+		}
+	}
+	an := decoder.NewAnalyzer(cfg)
+	var factory reassembly.Factory = an
+	if h.factory != nil {
+		factory = h.factory(an)
+	}
+	asm := reassembly.NewAssembler(factory, af.limits())
+	pd := reassembly.NewPacketDecoder()
+
+	var (
+		pkt       reassembly.Packet
+		decodeErr = map[string]int64{}
+		firstErr  = map[string]string{}
+	)
+	for {
+		if h.stop != nil && h.stop() {
+			break
+		}
+		f, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, capture.ErrIdle) {
+			if h.idle != nil {
+				h.idle(asm, res.Last)
+			}
+			continue
+		}
+		if err != nil {
+			res.Damaged = true
+			res.Warnings = append(res.Warnings, oneLine(err.Error()))
+			break
+		}
+		res.Frames++
+		res.Bytes += int64(len(f.Data))
+		if res.First.IsZero() {
+			res.First = f.TS
+		}
+		if f.TS.After(res.Last) {
+			res.Last = f.TS
+		}
+		ok, err := pd.Decode(f.LinkType, f.Data, f.TS, &pkt)
+		if err != nil {
+			key := err.Error()
+			if decodeErr[key] == 0 && len(firstErr) < 64 {
+				firstErr[key] = fmt.Sprintf("packet %d", f.Number)
+			}
+			decodeErr[key]++
+			if h.frame != nil {
+				h.frame(&f, &pkt, false)
+			}
+			continue
+		}
+		if ok {
+			asm.Process(&pkt)
+		}
+		if h.frame != nil {
+			h.frame(&f, &pkt, ok)
+		}
+	}
+	asm.Flush(res.Last)
+	res.Summary = an.Finish()
+	addLowerLimits(&res.Summary, asm.Stats(), pd.DefragStats())
+	for _, w := range src.Warnings() {
+		res.Damaged = true
+		res.Warnings = append(res.Warnings, oneLine(w.Error()))
+	}
+	for _, k := range sortedKeys(decodeErr) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d packets not decoded: %s (first at %s)", decodeErr[k], k, firstErr[k]))
+	}
+	return res, nil
+}
+
+// addLowerLimits folds the limits that fired below the decoder (TCP and IP
+// reassembly) into the summary, so one place says what was cut.
+func addLowerLimits(sum *decoder.Summary, as reassembly.AssemblerStats, ds reassembly.DefragStats) {
+	add := func(name string, n int64) {
+		if n <= 0 {
+			return
+		}
+		if sum.Limits == nil {
+			sum.Limits = map[string]int64{}
+		}
+		sum.Limits[name] += n
+	}
+	for name, n := range as.LimitHits {
+		add("tcp_"+name, n)
+	}
+	add("fragments_timed_out", ds.TimedOut)
+	add("fragments_evicted", ds.Evicted)
+	add("fragments_too_big", ds.TooBig)
+	add("fragments_incomplete_at_end", int64(ds.Pending))
+}

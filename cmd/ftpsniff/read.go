@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ftpsniff/ftpsniff/capture"
+	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/decoder/audit"
+	"github.com/ftpsniff/ftpsniff/report"
+)
+
+// readOptions are the inputs of `ftpsniff read`.
+type readOptions struct {
+	files         []string
+	json          bool
+	transcript    bool
+	showPasswords bool
+	extractDir    string
+	quiet         bool
+	analysis      analysisFlags
+}
+
+func newReadCmd(s *streams) *cobra.Command {
+	o := &readOptions{analysis: defaultAnalysisFlags()}
+	cmd := &cobra.Command{
+		Use:   "read FILE...",
+		Short: "Report the FTP sessions in capture files",
+		Long: `Read pcap or pcapng files (gzip-compressed or not, "-" for standard input),
+reassemble TCP and report every FTP session: client, server, login, active
+or passive data connections, transfers, bytes, duration and how it ended.
+
+Several files are read as one capture in timestamp order, so a session
+split across rotated files is reported once.`,
+		Example: `  # one table per capture: sessions, transfers, summary
+  ftpsniff read testdata/pcaps/vsftpd-anon-passive.pcap
+
+  # the whole dialogue with capture timestamps and reply latencies
+  ftpsniff read --transcript capture.pcapng
+
+  # one JSON object per line, for pipelines
+  ftpsniff read --json rotated-00.pcap rotated-01.pcap | jq -c 'select(.type=="session") | {user, mode}'
+
+  # straight from tcpdump
+  tcpdump -i eth0 -w - tcp | ftpsniff read -`,
+		Args: cobra.MinimumNArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"pcap", "pcapng", "cap", "gz"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.files = args
+			return runRead(o, s)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON records (see docs/json.md)")
+	f.BoolVarP(&o.transcript, "transcript", "t", false, "print the full command/reply dialogue of each session")
+	f.BoolVar(&o.showPasswords, "show-passwords", false, "print passwords instead of <hidden>")
+	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (with SHA-256 and MIME type in the report)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
+	o.analysis.register(f)
+	_ = cmd.MarkFlagDirname("extract")
+	return cmd
+}
+
+// runRead analyses the files and writes the report to s.out.
+func runRead(o *readOptions, s *streams) error {
+	if err := o.analysis.validate(); err != nil {
+		return fail(exitUsage, err)
+	}
+	src, err := capture.OpenFiles(o.files, capture.Options{Stdin: s.in})
+	if err != nil {
+		return fail(exitError, err)
+	}
+	defer src.Close()
+
+	out := bufio.NewWriterSize(s.out, 64<<10)
+	defer out.Flush()
+	ropts := report.Options{ShowPasswords: o.showPasswords}
+	cfg := o.analysis.decoderConfig()
+
+	var extractor *report.Extractor
+	if o.extractDir != "" {
+		extractor, err = report.NewExtractor(o.extractDir)
+		if err != nil {
+			return fail(exitError, err)
+		}
+		cfg.Content = extractor
+	}
+
+	var jw *report.JSONWriter
+	var writeErr error
+	if o.json {
+		// Sessions are written as soon as they are final.
+		jw = report.NewJSONWriter(out, ropts)
+		cfg.OnSession = func(sess *decoder.Session) {
+			if err := jw.Session(sess); err != nil && writeErr == nil {
+				writeErr = err
+			}
+		}
+	}
+	// Sessions are kept even when streamed: the findings need them all.
+	res, err := analyze(src, &o.analysis, cfg, true)
+	if extractor != nil {
+		// Flushes whatever the capture left open, marked partial.
+		if cerr := extractor.Close(); cerr != nil {
+			warn(s.err, o.quiet, "extraction: "+cerr.Error())
+		}
+	}
+	if err != nil {
+		return fail(exitError, err)
+	}
+	switch {
+	case o.json:
+		// Findings need every session, so they follow the sessions.
+		for _, f := range audit.Audit(res.Sessions, audit.DefaultConfig()) {
+			if err := jw.Finding(f); err != nil && writeErr == nil {
+				writeErr = err
+			}
+		}
+		if err := jw.Summary(res.Summary); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	case o.transcript:
+		writeErr = report.Transcript(out, res.Sessions, ropts)
+	default:
+		writeErr = report.Table(out, res.Sessions, res.Summary, ropts)
+	}
+	if writeErr == nil {
+		writeErr = out.Flush()
+	}
+	if writeErr != nil {
+		return fail(exitError, fmt.Errorf("writing the report: %w", writeErr))
+	}
+	if extractor != nil {
+		for _, e := range extractor.Errors() {
+			warn(s.err, o.quiet, e.Error())
+		}
+	}
+	for _, w := range res.Warnings {
+		warn(s.err, o.quiet, w)
+	}
+	if res.Damaged {
+		return fail(exitPartial, nil)
+	}
+	return nil
+}
+
+// warn prints one warning line on stderr unless quiet.
+func warn(w io.Writer, quiet bool, msg string) {
+	if !quiet {
+		fmt.Fprintf(w, "ftpsniff: warning: %s\n", oneLine(msg))
+	}
+}
