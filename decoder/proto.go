@@ -160,7 +160,13 @@ func (r *LineReader) telnetByte(c byte, emit func([]byte, bool) bool) lineStep {
 		r.telnet = telnetData
 		switch {
 		case c == telnetIAC: // IAC IAC: an escaped 0xFF data byte
-			return r.dataByte(telnetIAC, emit)
+			step := r.dataByte(telnetIAC, emit)
+			if step == stepUnread {
+				// The byte will be read again: it must again be the
+				// second half of IAC IAC.
+				r.telnet = telnetCmd
+			}
+			return step
 		case c >= telnetWILL && c <= telnetDONT: // option negotiation
 			r.telnet = telnetOption
 			return stepMore
