@@ -38,5 +38,6 @@ moved where, how much, and whether it completed.`,
 	root.AddCommand(newLiveCmd(s))
 	root.AddCommand(newInterfacesCmd(s))
 	root.AddCommand(newAuditCmd(s))
+	root.AddCommand(newExplainCmd(s))
 	return root
 }
