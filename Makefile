@@ -50,6 +50,10 @@ fuzz:
 	  done; \
 	done
 
+# Agreement with Zeek's and Suricata's expected results on ../shared/corpus.
+conformance:
+	$(GO) run ./cmd/ftpsniff-conformance ../shared/corpus
+
 pcaps:
 	sudo bash testdata/pcaps/record.sh
 
