@@ -251,6 +251,13 @@ func (s *session) serverLine(line []byte, truncated bool) {
 		// glued to its text ("230no_space"), which still completes a
 		// reply.
 		s.badReply(line)
+		if !done {
+			// The malformed line most likely stood where the head
+			// command's reply should be: let the next valid reply pair
+			// by plausibility (RFC 959 5.4) rather than go to a command
+			// it cannot answer.
+			s.lostReplies = true
+		}
 	}
 	if !done {
 		return

@@ -312,15 +312,17 @@ var explanations = []explanation{
 		Got: regexp.MustCompile(`^pub/data/noaa/(isd-lite/7|[0-9]{4}/)`),
 		Why: "the command CWD 1974 is lost (10 client bytes missing at 21:59:39.737) and ftpsniff credits its 250 to the CWD ../ before it; from here ftpsniff's paths are one level short too (and Zeek's two). A decoder cannot know the directory after a lost client command: ftpsniff should stop resolving paths (or flag them) until a 257 or an absolute CWD re-anchors it."},
 
-	// Zeek gives up at a malformed reply; ftpsniff goes on, but pairs badly.
-	{Peer: "zeek", Capture: "ftp-invalid-reply-code", Item: "row 3 PASV reply_*", Verdict: ftpsniffBug,
-		Got: regexp.MustCompile(`^(221|Bye)$`),
-		Why: "PASV was answered by the malformed line \"99 PASV invalid\". Zeek logs the stale 230 \"PASS OK\"; ftpsniff pairs the QUIT's 221 \"Bye\", sent 2.6 s later, with PASV and leaves QUIT unanswered. Both are wrong: PASV got no valid reply."},
+	// Zeek gives up at a malformed reply and logs a stale one; ftpsniff
+	// notes bad_reply, leaves the command unanswered and pairs the next
+	// valid reply by plausibility.
+	{Peer: "zeek", Capture: "ftp-invalid-reply-code", Item: "row 3 PASV reply_*", Verdict: peerQuirk,
+		Got: regexp.MustCompile(`^(\(none\)|)$`),
+		Why: "PASV was answered by the malformed line \"99 PASV invalid\": it got no valid reply, which is what ftpsniff reports (with a bad_reply note). Zeek logs the stale 230 \"PASS OK\" of the previous command."},
 	{Peer: "zeek", Capture: "ftp-invalid-reply-code", Item: "127.0.0.1:51354->127.0.0.1:21 command 4 QUIT", Verdict: peerQuirk,
 		Why: "Zeek removes its FTP analyzer at the protocol violation and never sees the QUIT; ftpsniff notes bad_reply and keeps decoding."},
-	{Peer: "zeek", Capture: "ftp-missing-reply-code", Item: "row 3 SYST reply_*", Verdict: ftpsniffBug,
-		Got: regexp.MustCompile(`^(221|Bye)$`),
-		Why: "SYST was answered by \"SYST not supported\" (no code). Zeek logs the stale 230; ftpsniff gives SYST the QUIT's 221 and leaves QUIT unanswered. SYST got no valid reply."},
+	{Peer: "zeek", Capture: "ftp-missing-reply-code", Item: "row 3 SYST reply_*", Verdict: peerQuirk,
+		Got: regexp.MustCompile(`^(\(none\)|)$`),
+		Why: "SYST was answered by \"SYST not supported\" (no code): it got no valid reply, which is what ftpsniff reports (with a bad_reply note). Zeek logs the stale 230 \"PASS OK\"."},
 	{Peer: "zeek", Capture: "ftp-missing-reply-code", Item: "127.0.0.1:51344->127.0.0.1:21 command 4 QUIT", Verdict: peerQuirk,
 		Why: "Zeek removes its FTP analyzer at the protocol violation and never sees the QUIT."},
 	{Peer: "zeek", Capture: "ftp-missing-space-after-reply-code", Item: "row 3 RETR reply_msg", Verdict: peerQuirk,
