@@ -811,6 +811,8 @@ func (a *Assembler) walk(c *Conn, d Dir, pc piece, ts time.Time) (conflict bool)
 			break
 		}
 	}
+	// What was just delivered may have reached a buffered segment.
+	a.drain(c, d, ts)
 	return conflict
 }
 
