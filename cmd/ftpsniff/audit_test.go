@@ -9,13 +9,14 @@ import (
 // TestGoldenAudit pins `ftpsniff audit` on the captures recorded for the
 // audit: brute force then success, spray, refused AUTH TLS, USER before
 // AUTH TLS, bounce, FXP, anonymous upload, SITE EXEC, hostile credentials,
-// NAT-advertising PASV and explicit FTPS.
+// NAT-advertising PASV, explicit FTPS, and a cleartext login although the
+// server's FEAT offered AUTH TLS.
 func TestGoldenAudit(t *testing.T) {
 	for _, name := range []string{
 		"proftpd-bruteforce", "proftpd-password-spray", "vsftpd-auth-tls-refused",
 		"proftpd-user-before-auth-tls", "vsftpd-bounce-rejected", "vsftpd-bounce-promiscuous",
 		"vsftpd-fxp", "vsftpd-anon-upload", "proftpd-site-exec", "vsftpd-hostile-creds",
-		"vsftpd-nat-pasv", "proftpd-auth-tls",
+		"vsftpd-nat-pasv", "proftpd-auth-tls", "proftpd-cleartext-after-tls-offer",
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, errOut, code := runCLI(t, nil, "audit", pcapPath(name+".pcap"))
@@ -44,6 +45,7 @@ func TestAuditFindingsAndFailOn(t *testing.T) {
 		{"vsftpd-anon-upload.pcap", []string{`"anonymous_login"`}},
 		{"proftpd-site-exec.pcap", []string{`"site_exec"`}},
 		{"vsftpd-nat-pasv.pcap", []string{`"pasv_address_mismatch"`}},
+		{"proftpd-cleartext-after-tls-offer.pcap", []string{`"cleartext_after_tls_offer"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture, func(t *testing.T) {

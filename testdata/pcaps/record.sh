@@ -536,6 +536,30 @@ sc_hostile_creds() {
     stop_servers
 }
 
+wait_dad() { # link-local DAD runs right after lab_up: keep its NS out of a capture
+    local i ns busy
+    for i in $(seq 1 50); do
+        busy=""
+        for ns in "${!HOSTS[@]}"; do
+            [[ -z $(ip -n "$ns" -6 addr show tentative) ]] || busy=$ns
+        done
+        [[ -n $busy ]] || return 0
+        sleep 0.1
+    done
+    echo "IPv6 DAD still running in $busy" >&2
+}
+
+sc_proftpd_cleartext_after_tls_offer() {
+    # mod_tls loaded with TLSRequired off: FEAT advertises AUTH TLS, but plain ftplib
+    # never sends it and logs in as admin in cleartext (audit: cleartext_after_tls_offer).
+    proftpd_start TLS
+    wait_dad
+    cap_start proftpd-cleartext-after-tls-offer ftps-srv2
+    clientpy cleartext-after-tls-offer "$SRV2" admin "$ADMIN_PASS"
+    cap_stop
+    stop_servers
+}
+
 # ---------------------------------------------------------------- Group D (link types, formats)
 sc_linktype_sll() { # live capture on the "any" pseudo-device, Linux cooked v1 and v2
     vsftpd_start ftps-srv "$SRV" connect_from_port_20=YES
@@ -562,6 +586,7 @@ ALL=(vsftpd_anon_passive vsftpd_user_active_port20 vsftpd_failed_login pipelined
     vsftpd_active_ephemeral nat_pasv fxp abort_426 rest_resume uploads listings concurrent
     dropped_data_segment cwd_paths
     bruteforce password_spray auth_tls_refused bounce anon_upload site_exec hostile_creds
+    proftpd_cleartext_after_tls_offer
     linktype_sll reframe)
 
 main() {

@@ -440,13 +440,28 @@ def anon_upload(host):
     f.quit()
 
 
+def cleartext_after_tls_offer(host, user, password):
+    """Plain ftplib.FTP against a server offering TLS: FEAT lists AUTH TLS (RFC 2389 3,
+    RFC 4217 6), yet the client logs in in cleartext and lists over PASV."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(host, 21)
+    feat = f.sendcmd("FEAT")
+    if "AUTH TLS" not in feat.upper():
+        sys.exit("server did not advertise AUTH TLS in FEAT:\n" + feat)
+    f.login(user, password)
+    f.set_pasv(True)
+    f.retrlines("LIST")
+    f.quit()
+
+
 SCENARIOS = {
     "pipelined": pipelined, "hostile": hostile, "multiline": multiline, "fxp": fxp,
     "abort": abort, "concurrent": concurrent, "uploads": uploads, "listings": listings, "cwd": cwd_paths,
     "bruteforce": lambda h, s, u, n, p: bruteforce(h, s, u, int(n), int(p)),
     "login": login_ok, "spray": spray, "tls-refused": tls_refused,
     "user-before-auth": user_before_auth, "bounce": bounce, "site": site,
-    "anon-upload": anon_upload,
+    "anon-upload": anon_upload, "cleartext-after-tls-offer": cleartext_after_tls_offer,
 }
 
 if __name__ == "__main__":
