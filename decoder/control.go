@@ -18,6 +18,8 @@ import (
 type pendingCmd struct {
 	verb, arg string
 	ts        time.Time
+	// seq numbers the command among the session's commands, from 1.
+	seq int
 	// attempt is the login attempt a USER, PASS or ACCT belongs to, -1
 	// otherwise.
 	attempt int
@@ -291,7 +293,7 @@ func (s *session) command(c Command, ts time.Time) {
 		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: e})
 	}
 
-	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1}
+	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1, seq: s.out.Commands}
 	switch verb {
 	case "USER":
 		u := c.Arg
@@ -338,9 +340,9 @@ func (s *session) command(c Command, ts time.Time) {
 	case "SIZE":
 		p.path, _ = s.cwd.resolve(c.Arg)
 	case "RNFR":
-		p.path, _ = s.cwd.resolve(c.Arg)
+		p.path, _ = s.resolvePath(c.Arg)
 	case "RNTO":
-		p.path, _ = s.cwd.resolve(c.Arg)
+		p.path, _ = s.resolvePath(c.Arg)
 	case "REIN":
 		// RFC 959 4.1.1 REIN: the transfer parameters return to their
 		// defaults once the server accepts.
@@ -519,7 +521,7 @@ func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
 			}
 		}
 	case "CWD", "XCWD":
-		if ok {
+		if ok && !s.cwd.stale(p.seq) {
 			s.cwd.chdir(p.arg)
 			// Some servers name the new directory: 250 "/pub" is the
 			// current directory.
@@ -528,20 +530,20 @@ func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
 			}
 		}
 	case "CDUP", "XCUP":
-		if ok {
+		if ok && !s.cwd.stale(p.seq) {
 			s.cwd.cdup()
 			if d, found := quotedAbsPath(r); found {
 				s.cwd.learn(d)
 			}
 		}
 	case "PWD", "XPWD":
-		if code == 257 && len(r.Lines) > 0 {
+		if code == 257 && len(r.Lines) > 0 && !s.cwd.stale(p.seq) {
 			if d, found := ParsePathReply(r.Lines[0]); found {
 				s.cwd.learn(d)
 			}
 		}
 	case "MKD", "XMKD":
-		if code == 257 && len(r.Lines) > 0 {
+		if code == 257 && len(r.Lines) > 0 && !s.cwd.stale(p.seq) {
 			if d, found := ParsePathReply(r.Lines[0]); found {
 				s.cwd.learnFromMkdir(p.arg, d)
 			}
@@ -769,14 +771,27 @@ func (s *session) realign(code int) *pendingCmd {
 				continue
 			}
 			for ; k > 0; k-- {
-				// Their replies are lost: they end without one.
-				s.pending.pop()
+				// Their replies are lost: they end without one. A CWD
+				// may have succeeded or not: the directory is unknown.
+				if lost := s.pending.pop(); changesDir(lost.verb) {
+					s.cwd.lose(lost.seq)
+				}
 			}
 			s.lostCommands, s.lostReplies = false, false
 			return s.pending.front()
 		}
 	}
 	return nil
+}
+
+// changesDir reports the verbs that change the working directory
+// (RFC 959 4.1.1 CWD, CDUP; RFC 775 XCWD, XCUP).
+func changesDir(verb string) bool {
+	switch verb {
+	case "CWD", "XCWD", "CDUP", "XCUP":
+		return true
+	}
+	return false
 }
 
 // plausibleReply reports whether code can answer verb, from the
@@ -810,7 +825,15 @@ func plausibleReply(verb string, code int) bool {
 		return code == 211
 	case "PORT", "EPRT", "LPRT", "TYPE", "MODE", "STRU", "NOOP":
 		return code == 200
-	case "CWD", "XCWD", "RMD", "XRMD", "DELE":
+	case "CWD", "XCWD":
+		// RFC 959 5.4: CWD is answered 250 (or an error), never 200:
+		// a 200 after a gap belongs to a lost command (TYPE, PORT...)
+		// and must not move the working directory.
+		return code == 250
+	case "CDUP", "XCUP":
+		// RFC 959 5.4 lists 200; most servers answer 250, as for CWD.
+		return code == 200 || code == 250
+	case "RMD", "XRMD", "DELE":
 		return code == 250 || code == 200
 	case "RNFR", "REST":
 		return code == 350

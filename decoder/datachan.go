@@ -218,6 +218,9 @@ func (s *session) expect(neg *negotiation, ts time.Time) {
 	}
 	if len(s.exps) >= maxSessionExpects {
 		s.a.limit(limitSessionExpects)
+		// Noted like an eviction from the shared table: either way a
+		// data connection to that address would no longer be tied.
+		s.note("expectation_evicted")
 		s.a.dropExpectation(s.exps[0])
 	}
 	s.a.exps.insert(e, s.a)
@@ -413,7 +416,7 @@ func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time
 		target = listingTarget(c.Arg)
 	}
 	if c.Verb != "STOU" || target != "" {
-		if pth, ok := s.cwd.resolve(target); ok {
+		if pth, ok := s.resolvePath(target); ok {
 			t.Path = &pth
 			if !listing {
 				if n, ok := s.sizeOf(pth); ok {
@@ -487,7 +490,7 @@ func (s *session) transferReply(p *pendingCmd, r Reply, ts time.Time, final bool
 		// RFC 1123 4.1.2.9: the 125/150 (or 250) reply names the file
 		// the server chose, as "FILE: name".
 		if name, ok := stouName(r); ok {
-			if pth, ok := s.cwd.resolve(name); ok {
+			if pth, ok := s.resolvePath(name); ok {
 				t.Path = &pth
 			}
 		}
@@ -572,6 +575,8 @@ func (s *session) endTransfer(x *xfer, ts time.Time) {
 		t.Bytes = &b
 		t.MissingBytes = l.stats[d].Missing
 		t.Start, t.End = l.start, l.end
+		t.FirstData = l.stats[d].FirstPayload
+		t.TCP = l.tcp
 	} else if x.prelim || !x.replied || (t.Status != nil && *t.Status/100 == 2) {
 		// Data should have flowed (1xx or 2xx, or no reply at all) but
 		// its connection is not in the capture.
@@ -611,6 +616,7 @@ type dataLink struct {
 	detached   bool
 	stats      [2]reassembly.DirStats
 	start, end time.Time
+	tcp        TCPTimes
 	// w receives the payload of a file transfer (Config.Content).
 	w       ContentWriter
 	wOpened bool
@@ -637,6 +643,11 @@ func (l *dataLink) snapshot() {
 	l.stats = c.Traffic
 	l.start = c.Start
 	l.end = lastPacket(c)
+	opener := reassembly.ClientToServer
+	if l.src != c.Client {
+		opener = reassembly.ServerToClient
+	}
+	l.tcp = tcpTimes(c.Times, opener)
 }
 
 // maxLinksPerConn bounds how many sessions one data connection serves.

@@ -13,6 +13,12 @@ import (
 // backslashes, VMS "[DIR]") are passed through untouched.
 
 // workDir is what is known of the working directory.
+//
+// Bytes lost from the client's side of the control connection may hold
+// a CWD or CDUP, and a CWD whose reply was lost may or may not have
+// succeeded: from there the directory is unknown (lost), and paths are
+// reported as sent, relative, until a command sent after the loss names
+// the directory: an absolute CWD, or a 257 reply to PWD or MKD.
 type workDir struct {
 	// dir is the directory; when !abs it is relative to an unknown base
 	// ("" when nothing at all is known).
@@ -20,6 +26,41 @@ type workDir struct {
 	// abs is true once dir is the absolute path the server uses, learnt
 	// from a 257 reply (RFC 959 Appendix II) or an absolute CWD.
 	abs bool
+	// lost is set when the directory may have changed unseen (see lose).
+	// lostAt numbers the last command after which it may have: the
+	// replies to it and to the commands before describe an older
+	// directory (see stale).
+	lost   bool
+	lostAt int
+}
+
+// lose forgets the directory because it may have changed unseen after
+// the command numbered after (commands count from 1): bytes from the
+// client were lost once that many commands had been seen, or that
+// command was a CWD whose reply was lost, so whether it succeeded is
+// unknown.
+func (w *workDir) lose(after int) {
+	if !w.lost || after > w.lostAt {
+		w.lostAt = after
+	}
+	w.dir, w.abs, w.lost = "", false, true
+}
+
+// stale reports whether the reply to the command numbered seq cannot
+// tell the directory: that command came before the unseen change, which
+// the server executed after it (RFC 959 5.4: commands run in order).
+func (w *workDir) stale(seq int) bool { return w.lost && seq <= w.lostAt }
+
+// anchored reports whether arg does not depend on the working
+// directory: an absolute "/" path, a drive-letter path or a home-relative
+// "~" path.
+func anchored(arg string) bool {
+	return strings.HasPrefix(arg, "/") && slashPath(arg) || strings.HasPrefix(arg, "~") || driveRooted(arg)
+}
+
+// driveRooted reports a Windows-style absolute path ("C:\dir", "C:/dir").
+func driveRooted(p string) bool {
+	return len(p) >= 3 && isASCIILetter(p[0]) && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
 }
 
 // slashPath reports whether p is a "/"-style path that path.Clean may
@@ -66,10 +107,17 @@ func (w *workDir) resolve(arg string) (p string, ok bool) {
 	return path.Clean(w.dir + "/" + arg), true
 }
 
-// chdir applies an accepted CWD (RFC 959 4.1.1).
+// chdir applies an accepted CWD (RFC 959 4.1.1). While the directory is
+// lost, only an absolute path finds it again.
 func (w *workDir) chdir(arg string) {
 	if arg == "" {
 		return
+	}
+	if w.lost {
+		if !driveRooted(arg) && !(slashPath(arg) && strings.HasPrefix(arg, "/")) {
+			return
+		}
+		w.lost = false
 	}
 	p, _ := w.resolve(arg)
 	if slashPath(arg) && strings.HasPrefix(arg, "/") {
@@ -84,6 +132,9 @@ func (w *workDir) chdir(arg string) {
 // cdup applies an accepted CDUP (RFC 959 4.1.1: "change to parent
 // directory").
 func (w *workDir) cdup() {
+	if w.lost {
+		return
+	}
 	if w.dir == "" {
 		w.dir = ".."
 		return
@@ -101,6 +152,7 @@ func (w *workDir) learn(dir string) {
 	if dir == "" {
 		return
 	}
+	w.lost = false
 	if slashPath(dir) {
 		if strings.HasPrefix(dir, "/") {
 			w.dir, w.abs = path.Clean(dir), true
@@ -142,5 +194,16 @@ func (w *workDir) learnFromMkdir(arg, created string) {
 	} else {
 		w.dir = path.Clean(base + "/" + w.dir)
 	}
-	w.abs = true
+	w.abs, w.lost = true, false
+}
+
+// resolvePath resolves arg as resolve does, for a path the session
+// reports, and notes cwd_unknown when that path is left relative
+// because the directory was lost in a gap.
+func (s *session) resolvePath(arg string) (string, bool) {
+	p, ok := s.cwd.resolve(arg)
+	if s.cwd.lost && !anchored(arg) {
+		s.note("cwd_unknown")
+	}
+	return p, ok
 }

@@ -167,6 +167,8 @@ func (s *session) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Tim
 		s.lostReplies = true
 	} else {
 		s.lostCommands = true
+		// A CWD or CDUP may be among the lost bytes.
+		s.cwd.lose(s.out.Commands)
 	}
 	switch sd.mode {
 	case modeTLS, modeDesync:
@@ -259,6 +261,25 @@ func (s *session) snapshotConn(c *reassembly.Conn) {
 	if !c.SawSYN {
 		s.note("no_handshake")
 	}
+	s.out.TCP = tcpTimes(c.Times, s.srvDir.Reverse())
+}
+
+// tcpTimes restates the assembler's segment times of a connection from
+// the point of view of its opener, the side sending in direction opener.
+// The handshake times belong to the assembler's client; when the opener
+// is the other side (roles the assembler guessed without a SYN), they are
+// not the opener's and are left out.
+func tcpTimes(t reassembly.Times, opener reassembly.Dir) TCPTimes {
+	out := TCPTimes{
+		OpenerFIN:   t.FIN[opener],
+		AcceptorFIN: t.FIN[opener.Reverse()],
+		RST:         t.RST,
+		RSTByOpener: !t.RST.IsZero() && t.RSTDir == opener,
+	}
+	if opener == reassembly.ClientToServer {
+		out.SYN, out.SYNACK, out.ACK = t.SYN, t.SYNACK, t.ACK
+	}
+	return out
 }
 
 // lastPacket is the time of the last packet of c in either direction.

@@ -84,7 +84,10 @@ type Session struct {
 	// was seen; HandshakeRTT is SYN to final ACK, nil when not seen.
 	Handshake    bool
 	HandshakeRTT *time.Duration
-	EndReason    EndReason
+	// TCP are the control connection's handshake and teardown segment
+	// times; its opener is Client.
+	TCP       TCPTimes
+	EndReason EndReason
 	// Banner is the first line of the 220 greeting, nil if not seen.
 	Banner *string
 	// User and Password are the last USER and PASS arguments, nil if not
@@ -122,6 +125,23 @@ type Session struct {
 	System *string
 	// GapBytes counts control-connection bytes lost in the capture.
 	GapBytes int64
+}
+
+// TCPTimes are the capture times of the segments that opened and closed
+// one TCP connection (RFC 9293 section 3.5 handshake, section 3.6 close),
+// so a report can draw who did what when: who closed first, who reset.
+// The opener is the side that sent (or, without a SYN, is taken to have
+// sent) the SYN. A zero time was not seen.
+type TCPTimes struct {
+	// SYN is the opener's first SYN, SYNACK the acceptor's SYN-ACK to it,
+	// ACK the opener's segment that completed the handshake.
+	SYN, SYNACK, ACK time.Time
+	// OpenerFIN and AcceptorFIN are each side's first FIN.
+	OpenerFIN, AcceptorFIN time.Time
+	// RST is the reset that ended the connection; RSTByOpener says which
+	// side sent it.
+	RST         time.Time
+	RSTByOpener bool
 }
 
 // LoginAttempt is one USER (and PASS, ACCT) attempt.
@@ -168,6 +188,14 @@ type Transfer struct {
 	// Start and End are the data connection's first and last packets
 	// (the command's time when no data connection was seen).
 	Start, End time.Time
+	// FirstData is when the first payload segment in the transfer
+	// direction was seen (zero when none was): Start is usually the
+	// handshake, so FirstData-Start is the wait for the first byte and
+	// End-FirstData the transfer proper.
+	FirstData time.Time
+	// TCP are the data connection's handshake and teardown segment
+	// times, zero when it was not captured; its opener is DataSrc.
+	TCP TCPTimes
 	// Size is the size announced by SIZE/213 or the 150 reply, if any.
 	Size *int64
 	// SHA256 and MIME are set when content extraction is on.

@@ -111,6 +111,10 @@ type AssemblerStats struct {
 // retransmission); so are the lowest ones when more than 8 disjoint
 // ranges are pending (LimitHits "coverage_spans").
 //
+// Conn.Times records, in every mode, when the handshake segments, each
+// direction's first FIN and the closing RST were seen; DirStats.FirstPayload
+// when a direction first carried payload. Setting them costs no allocation.
+//
 // # Ending
 //
 //   - RST: Close(CloseRST) at once.
@@ -451,6 +455,9 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 	syn := p.Flags&SYN != 0 && !rst
 	fin := p.Flags&FIN != 0 && !rst
 	ack := p.Flags&ACK != 0 && !rst
+	if rst && c.Times.RST.IsZero() {
+		c.Times.RST, c.Times.RSTDir = p.TS, d
+	}
 
 	if st.stream == nil {
 		// Nobody wants this connection: track only what ends it and what
@@ -459,8 +466,9 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 		if syn && !h.init {
 			h.start(p.Seq+1, true, p.Seq)
 		}
-		if fin {
+		if fin && !ds.FIN {
 			ds.FIN = true
+			c.Times.FIN[d] = p.TS
 		}
 		switch {
 		case rst:
@@ -495,9 +503,17 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 			if !ack && d == ClientToServer {
 				st.synSeen = true
 				st.synNs = p.TS.UnixNano()
+				if c.Times.SYN.IsZero() {
+					c.Times.SYN = p.TS
+				}
 			}
-			if ack && d == ServerToClient && st.synSeen && hr.synced && p.Ack == hr.isn+1 {
-				st.synAckSeen = true
+			if ack && d == ServerToClient && (!hr.synced || p.Ack == hr.isn+1) {
+				if st.synSeen {
+					st.synAckSeen = true
+				}
+				if c.Times.SYNACK.IsZero() {
+					c.Times.SYNACK = p.TS
+				}
 			}
 		}
 	default:
@@ -514,6 +530,7 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 		if ack && d == ClientToServer && st.synAckSeen && !c.Handshake && p.Ack == hr.isn+1 {
 			c.Handshake, handshake = true, true
 			c.HandshakeRTT = max(0, time.Duration(p.TS.UnixNano()-st.synNs))
+			c.Times.ACK = p.TS
 		}
 	}
 
@@ -533,11 +550,15 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 				h.lo, h.cov.floor = s, s
 			}
 			h.hi = max(h.hi, e)
+			if wire > 0 && ds.FirstPayload.IsZero() {
+				ds.FirstPayload = p.TS
+			}
 			if n > 0 && h.cov.add(s, s+int64(n)) {
 				a.hitCoverage++
 			}
 			if fin && !ds.FIN {
 				ds.FIN, h.finOff = true, e
+				c.Times.FIN[d] = p.TS
 			}
 		} else {
 			// A segment without payload still proves that the bytes

@@ -168,8 +168,31 @@ type DirStats struct {
 	Packets int64
 	// First and Last are the times of the first and last segment.
 	First, Last time.Time
+	// FirstPayload is the time of the first segment carrying payload
+	// (the SYN, SYN-ACK and bare ACKs that precede it do not count), zero
+	// while none was seen: on a data connection, the first byte of the
+	// file, which First (often the handshake) is not.
+	FirstPayload time.Time
 	// FIN is true once a FIN was seen in this direction.
 	FIN bool
+}
+
+// Times are the capture times of the segments that opened and closed a
+// connection, for drawing its life on a timeline (RFC 9293 section 3.5
+// handshake, section 3.6 close). A zero time was not seen.
+type Times struct {
+	// SYN is the client's first SYN (a retransmission carries the same
+	// ISN and does not move it; HandshakeRTT is measured from the last
+	// one). SYNACK is the server's first SYN-ACK for that ISN. ACK is
+	// the client's segment that completed the handshake, set with
+	// Conn.Handshake.
+	SYN, SYNACK, ACK time.Time
+	// FIN is the time of the first FIN of each direction, indexed by Dir.
+	FIN [2]time.Time
+	// RST is the time of the reset that ended the connection and RSTDir
+	// the direction it was sent in (meaningful only when RST is set).
+	RST    time.Time
+	RSTDir Dir
 }
 
 // Conn is one tracked TCP connection. The assembler owns it; a Stream may
@@ -191,6 +214,8 @@ type Conn struct {
 	Handshake bool
 	// HandshakeRTT is the time from SYN to the final ACK, when Handshake.
 	HandshakeRTT time.Duration
+	// Times are the handshake and teardown segments seen so far.
+	Times Times
 
 	// Traffic is the accounting of each direction so far, indexed by Dir.
 	// The assembler updates it before each callback.

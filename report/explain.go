@@ -131,13 +131,9 @@ func Explain(s *decoder.Session, all []*decoder.Session, opts Options) *Ladder {
 // connTimes is what a ladder knows about one TCP connection's opening
 // and closing. Zero times are unknown and drawn without a time.
 //
-// The decoder does not record individual handshake and teardown
-// segments yet, so controlTimes and dataTimes derive what they can from
-// the fields it has. When decoder.Session and decoder.Transfer gain the
-// segment times (proposed: a decoder.TCPTimes{SYN, SYNACK, ACK, OpenerFIN,
-// AcceptorFIN, RST time.Time; RSTByOpener bool} as Session.Control and
-// Transfer.Data, filled from reassembly.Conn), only those two functions
-// change: the renderers already draw every time this struct holds.
+// controlTimes and dataTimes fill it from the segment times the decoder
+// records (decoder.TCPTimes, Session.TCP and Transfer.TCP); the
+// renderers draw every time this struct holds.
 type connTimes struct {
 	// Handshake is true when the three-way handshake is in the capture.
 	Handshake bool
@@ -150,9 +146,25 @@ type connTimes struct {
 	RSTByOpener            bool
 }
 
-// controlTimes: SYN at Session.Start and the final ACK one HandshakeRTT
-// later; the SYN-ACK and the FINs are not recorded.
+// fromTCP copies the decoder's segment times.
+func fromTCP(t decoder.TCPTimes) connTimes {
+	return connTimes{SYN: t.SYN, SYNACK: t.SYNACK, ACK: t.ACK,
+		OpenerFIN: t.OpenerFIN, AcceptorFIN: t.AcceptorFIN, RST: t.RST, RSTByOpener: t.RSTByOpener}
+}
+
+// controlTimes: the control connection's segment times, its handshake
+// drawn when the handshake or at least its SYN was captured. A session
+// without any (built by hand, or by an older decoder) gets what its
+// other fields imply: the SYN at Session.Start and the final ACK one
+// HandshakeRTT later.
 func controlTimes(s *decoder.Session) connTimes {
+	if s.TCP != (decoder.TCPTimes{}) {
+		c := fromTCP(s.TCP)
+		// A SYN in the capture is drawn even if the handshake's last ACK
+		// is not.
+		c.Handshake = s.Handshake || !c.SYN.IsZero()
+		return c
+	}
 	var c connTimes
 	if !s.Handshake {
 		return c
@@ -165,11 +177,17 @@ func controlTimes(s *decoder.Session) connTimes {
 	return c
 }
 
-// dataTimes: a data connection matched to an announcement is taken to
-// start with its SYN at Transfer.Start (one matched by addresses only,
-// note data_guessed, may have been open before the capture); nothing
-// else is recorded.
+// dataTimes: the data connection's segment times; its handshake is drawn
+// when its SYN was captured. A transfer without any (built by hand, or
+// by an older decoder) is taken to start with its SYN at Transfer.Start
+// when it was matched to an announcement (one matched by addresses only,
+// note data_guessed, may have been open before the capture).
 func dataTimes(t *decoder.Transfer) connTimes {
+	if t.TCP != (decoder.TCPTimes{}) {
+		c := fromTCP(t.TCP)
+		c.Handshake = !c.SYN.IsZero()
+		return c
+	}
 	var c connTimes
 	if slices.Contains(t.Notes, "data_guessed") {
 		return c

@@ -223,9 +223,9 @@ const (
 	// peerSetting: the peer's test runs with a non-default setting (or a
 	// default limit that differs from ftpsniff's) that changes the value.
 	peerSetting
-	// ftpsniffLimit: the peer knows something no passive decoder can
-	// read from the capture (encrypted negotiation); ftpsniff does not
-	// guess.
+	// ftpsniffLimit: the peer reports something no passive decoder can
+	// read from the capture (an encrypted negotiation, what lost bytes
+	// held); ftpsniff does not guess.
 	ftpsniffLimit
 	// ftpsniffBug: ftpsniff is wrong; the bug is open.
 	ftpsniffBug
@@ -305,12 +305,17 @@ var explanations = []explanation{
 	{Peer: "zeek", Capture: "cwd-navigation", Item: "PASV reply_*", Rows: [2]int{595, 595}, Verdict: peerQuirk,
 		Got: regexp.MustCompile(`^(227|Entering Passive Mode \(205,167,25,101,248,59\)\.)$`),
 		Why: "as row 111: the RETR is lost (27 client bytes missing at 21:55:25.129) and Zeek gives its 226 to the PASV."},
+	// ftpsniff: the working directory is unknown after client bytes are
+	// lost (a CWD may have been among them); paths stay as sent.
+	{Peer: "zeek", Capture: "cwd-navigation", Item: "RETR path", Rows: [2]int{113, 525}, Verdict: ftpsniffLimit,
+		Got: regexp.MustCompile(`^[0-9]{6}-[0-9]{5}-[0-9]{4}\.gz$`),
+		Why: "27 client bytes are lost at 21:51:53.799, after row 111. They held a RETR, so Zeek's paths stay right, but nothing in the capture proves that no CWD was among them: from there ftpsniff does not resolve paths against the working directory (note cwd_unknown) and reports each RETR argument as sent, until a 257 reply or an absolute CWD, which this session never sends."},
 	{Peer: "zeek", Capture: "cwd-navigation", Item: "RETR path", Rows: [2]int{526, 1181}, Verdict: peerQuirk,
-		Got: regexp.MustCompile(`^pub/data/noaa/isd-lite/[0-9]{4}/[0-9]{6}-[0-9]{5}-[0-9]{4}\.gz$`),
-		Why: "the 250 answering CWD 2014 is lost (28 server bytes missing at 21:54:54.513), so Zeek never enters 2014 and every later path is one level short (isd-lite/721028-99999-2014.gz, then noaa/2015/...). ftpsniff's paths match the NOAA layout isd-lite/<year>/<station>-<year>.gz, as the file names themselves show."},
-	{Peer: "zeek", Capture: "cwd-navigation", Item: "RETR path", Rows: [2]int{1183, 1375}, Verdict: ftpsniffBug,
-		Got: regexp.MustCompile(`^pub/data/noaa/(isd-lite/7|[0-9]{4}/)`),
-		Why: "the command CWD 1974 is lost (10 client bytes missing at 21:59:39.737) and ftpsniff credits its 250 to the CWD ../ before it; from here ftpsniff's paths are one level short too (and Zeek's two). A decoder cannot know the directory after a lost client command: ftpsniff should stop resolving paths (or flag them) until a 257 or an absolute CWD re-anchors it."},
+		Got: regexp.MustCompile(`^[0-9]{6}-[0-9]{5}-[0-9]{4}\.gz$`),
+		Why: "the 250 answering CWD 2014 is lost (28 server bytes missing at 21:54:54.513), so Zeek never enters 2014 and every later path is one level short (isd-lite/721028-99999-2014.gz, then noaa/2015/...), against the NOAA layout isd-lite/<year>/<station>-<year>.gz the file names show. ftpsniff, whose directory is unknown since the client bytes lost after row 111 (and again at 21:54:54.513, a TYPE I), reports the argument as sent."},
+	{Peer: "zeek", Capture: "cwd-navigation", Item: "RETR path", Rows: [2]int{1183, 1375}, Verdict: peerQuirk,
+		Got: regexp.MustCompile(`^[0-9]{6}-[0-9]{5}-[0-9]{4}\.gz$`),
+		Why: "the command CWD 1974 is lost (10 client bytes missing at 21:59:39.737) together with the 250 of the CWD ../ before it (28 server bytes); Zeek pairs the remaining 250 with CWD ../ and from here its paths are two levels short (pub/data/1975/...). ftpsniff reports the argument as sent (note cwd_unknown): no decoder can know the directory after a lost client command."},
 
 	// Zeek gives up at a malformed reply and logs a stale one; ftpsniff
 	// notes bad_reply, leaves the command unanswered and pairs the next
