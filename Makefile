@@ -14,7 +14,7 @@ FUZZTIME  ?= 20s
 PCAP_TAG  := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && [ -f /usr/include/pcap/pcap.h -o -f /usr/include/pcap.h ] && echo pcap)
 TAGS      := $(PCAP_TAG)
 
-.PHONY: all build demo test test-short lint fuzz bench bench-data conformance pcaps golden clean
+.PHONY: all build demo test test-short lint fuzz bench bench-data bench-scale bench-go conformance pcaps golden clean
 
 all: build
 
@@ -53,6 +53,34 @@ fuzz:
 	  done; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
+
+# Benchmarks (issue 6): a generated capture of real sessions replayed,
+# measured against the floor (read + decode only), tshark and dsniff.
+#   make bench                 1 GB capture, generated once into bench-data/
+#   make bench SIZE=4GB        the same at 4 GB (RSS must not grow)
+#   make bench-scale           1 GB and 4 GB side by side, fast tools only
+#   make bench-go              every Go benchmark once (seconds; for CI)
+SIZE       ?= 1GB
+SEED       ?= 1
+BENCH_ARGS ?=
+bench_name  = bench-$(shell echo '$(1)' | tr 'A-Z' 'a-z' | sed 's/i\{0,1\}b$$//')$(if $(filter-out 1,$(SEED)),-seed$(SEED)).pcap
+BENCH_FILE ?= bench-data/$(call bench_name,$(SIZE))
+
+bench-data: $(BENCH_FILE)
+
+bench-data/bench-%.pcap:
+	$(GO) run ./cmd/ftpsniff-benchgen -o $@ -size $(SIZE) -seed $(SEED)
+
+bench: build $(BENCH_FILE)
+	$(GO) run ./cmd/ftpsniff-bench -bin $(BIN) $(BENCH_ARGS) $(BENCH_FILE)
+
+bench-scale: build
+	$(MAKE) bench-data SIZE=1GB
+	$(MAKE) bench-data SIZE=4GB
+	$(GO) run ./cmd/ftpsniff-bench -bin $(BIN) -no-slow $(BENCH_ARGS) bench-data/$(call bench_name,1GB) bench-data/$(call bench_name,4GB)
+
+bench-go:
+	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchtime 1x ./...
 
 # Agreement with Zeek's and Suricata's expected results on ../shared/corpus.
 conformance:

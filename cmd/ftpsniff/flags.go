@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -20,6 +21,7 @@ type analysisFlags struct {
 	maxLine         int
 	maxExpectations int
 	idleTimeout     time.Duration
+	threads         int
 }
 
 func defaultAnalysisFlags() analysisFlags {
@@ -33,6 +35,7 @@ func defaultAnalysisFlags() analysisFlags {
 		maxLine:         d.MaxLine,
 		maxExpectations: d.MaxExpectations,
 		idleTimeout:     l.IdleTimeout,
+		threads:         min(runtime.GOMAXPROCS(0), 2),
 	}
 }
 
@@ -43,6 +46,7 @@ func (a *analysisFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&a.maxBuffer, "max-buffer", a.maxBuffer, "most out-of-order bytes buffered in total")
 	fs.IntVar(&a.maxLine, "max-line", a.maxLine, "longest FTP command or reply line kept (longer lines are cut and flagged)")
 	fs.IntVar(&a.maxExpectations, "max-expectations", a.maxExpectations, "most announced-but-unopened data connections remembered")
+	fs.IntVar(&a.threads, "threads", a.threads, "2: read and decode capture files on a second core, 1: all on one (the output is the same)")
 	fs.DurationVar(&a.idleTimeout, "idle-timeout", a.idleTimeout, "close a connection idle this long (capture clock)")
 }
 
@@ -62,6 +66,8 @@ func (a *analysisFlags) validate() error {
 		return fmt.Errorf("--max-line must be at least 64")
 	case a.maxExpectations < 1:
 		return fmt.Errorf("--max-expectations must be at least 1")
+	case a.threads < 1 || a.threads > 2:
+		return fmt.Errorf("--threads must be 1 or 2")
 	case a.idleTimeout <= 0:
 		return fmt.Errorf("--idle-timeout must be positive")
 	}

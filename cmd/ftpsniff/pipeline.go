@@ -75,14 +75,39 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 
 	var (
 		pkt       reassembly.Packet
+		f         capture.Frame
+		hookFrame *capture.Frame // f as the frame hook sees it: f itself must not escape
 		decodeErr = map[string]int64{}
 		firstErr  = map[string]string{}
+		ahead     *reassembly.Ahead
 	)
+	if h.frame != nil {
+		hookFrame = new(capture.Frame)
+	}
+	// Files are read and decoded a batch ahead on a second core (same
+	// frames, same order); live captures (stop, idle) keep the serial
+	// loop, whose reads must see capture.ErrIdle.
+	if af.threads > 1 && h.stop == nil && h.idle == nil {
+		ahead = reassembly.DecodeAhead(src, pd, reassembly.AheadOptions{})
+		defer ahead.Close()
+	}
 	for {
 		if h.stop != nil && h.stop() {
 			break
 		}
-		f, err := src.Next()
+		var (
+			err, derr error
+			ok        bool
+			p         = &pkt
+		)
+		if ahead != nil {
+			var d *reassembly.Decoded
+			if d, err = ahead.Next(); err == nil {
+				f, ok, derr, p = d.Frame, d.OK, d.Err, &d.Packet
+			}
+		} else {
+			f, err = src.Next()
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -105,24 +130,31 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 		if f.TS.After(res.Last) {
 			res.Last = f.TS
 		}
-		ok, err := pd.Decode(f.LinkType, f.Data, f.TS, &pkt)
-		if err != nil {
-			key := err.Error()
+		if ahead == nil {
+			ok, derr = pd.Decode(f.LinkType, f.Data, f.TS, &pkt)
+		}
+		if derr != nil {
+			key := derr.Error()
 			if decodeErr[key] == 0 && len(firstErr) < 64 {
 				firstErr[key] = fmt.Sprintf("packet %d", f.Number)
 			}
 			decodeErr[key]++
 			if h.frame != nil {
-				h.frame(&f, &pkt, false)
+				*hookFrame = f
+				h.frame(hookFrame, p, false)
 			}
 			continue
 		}
 		if ok {
-			asm.Process(&pkt)
+			asm.Process(p)
 		}
 		if h.frame != nil {
-			h.frame(&f, &pkt, ok)
+			*hookFrame = f
+			h.frame(hookFrame, p, ok)
 		}
+	}
+	if ahead != nil {
+		ahead.Close() // the source and the decoder are ours again
 	}
 	asm.Flush(res.Last)
 	res.Summary = an.Finish()
