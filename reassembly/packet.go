@@ -706,9 +706,10 @@ func tcp(seg []byte, wire int, src, dst netip.Addr, ts time.Time, p *Packet) (bo
 	if wire < hl {
 		return false, errTCPOverrun
 	}
-	if len(seg) < hl {
-		return false, errTCPShort
-	}
+	// A snap length that ends inside the options (60 or 64 bytes cut a
+	// header carrying timestamps) leaves the fixed header whole: the
+	// segment still counts in sequence space, with no captured payload.
+	capHL := min(hl, len(seg))
 	*p = Packet{
 		TS:      ts,
 		Src:     netip.AddrPortFrom(src, binary.BigEndian.Uint16(seg)),
@@ -716,7 +717,7 @@ func tcp(seg []byte, wire int, src, dst netip.Addr, ts time.Time, p *Packet) (bo
 		Seq:     binary.BigEndian.Uint32(seg[4:]),
 		Ack:     binary.BigEndian.Uint32(seg[8:]),
 		Flags:   Flags(seg[13]) & (FIN | SYN | RST | PSH | ACK),
-		Payload: seg[hl:],
+		Payload: seg[capHL:],
 		WireLen: wire - hl,
 	}
 	return true, nil
