@@ -79,13 +79,13 @@ func brokenCases() []brokenCase {
 		{file: "giant-record.pcap", from: srcEphemeral, gen: pcapSetCapLen(30, 0x7fffffff),
 			code: exitPartial, want: []string{"giant-record.pcap: capture file is damaged: a record claims 2147483647 bytes", "(after 29 packets)"}},
 		{file: "linktype-user0.pcap", from: srcEphemeral, gen: pcapSetLinkType(147),
-			code: exitOK, want: []string{"59 packets not decoded: unsupported link type 147", "first at packet 1"}},
+			code: exitPartial, want: []string{"59 packets not decoded: unsupported link type 147", "first at packet 1"}},
 		{file: "ethernet-cut-10.pcap", from: srcEphemeral, gen: pcapCutPacket(12, 10),
-			code: exitOK, want: []string{"1 packets not decoded: ethernet: packet too short", "first at packet 12"}},
+			code: exitPartial, want: []string{"1 packets not decoded: ethernet: packet too short", "first at packet 12"}},
 		{file: "ipv4-header-cut.pcap", from: srcEphemeral, gen: pcapCutPacket(15, 20),
-			code: exitOK, want: []string{"1 packets not decoded: IPv4: packet too short", "first at packet 15"}},
+			code: exitPartial, want: []string{"1 packets not decoded: IPv4: packet too short", "first at packet 15"}},
 		{file: "tcp-header-cut.pcap", from: srcEphemeral, gen: pcapCutPacket(16, 14+20+10),
-			code: exitOK, want: []string{"1 packets not decoded: TCP: packet too short", "first at packet 16"}},
+			code: exitPartial, want: []string{"1 packets not decoded: TCP: packet too short", "first at packet 16"}},
 		// 60 bytes keep the Ethernet, IP and fixed TCP headers but not
 		// the timestamp option nor any payload; 200 keep every control
 		// line but cut each data segment.

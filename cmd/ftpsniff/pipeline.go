@@ -163,6 +163,9 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 		res.Damaged = true
 		res.Warnings = append(res.Warnings, oneLine(w.Error()))
 	}
+	// Packets that could not be decoded are damage too: the report covers
+	// only what was read, and the exit status must say so.
+	res.Damaged = res.Damaged || len(decodeErr) > 0
 	for _, k := range sortedKeys(decodeErr) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d packets not decoded: %s (first at %s)", decodeErr[k], k, firstErr[k]))
 	}
