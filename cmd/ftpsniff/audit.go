@@ -60,10 +60,8 @@ users from one client within --spray-window.`,
 
   # in a script: exit status 4 when anything of medium severity or worse is found
   ftpsniff audit --fail-on medium nightly.pcap.gz || alert-the-team`,
-		Args: cobra.MinimumNArgs(1),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return []string{"pcap", "pcapng", "cap", "gz"}, cobra.ShellCompDirectiveFilterFileExt
-		},
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeCaptureFiles,
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.files = args
 			switch {

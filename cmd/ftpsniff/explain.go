@@ -55,10 +55,8 @@ scripts, nothing fetched) that reads on a phone and prints well.`,
 
   # one session (IDs as in 'ftpsniff read') as a web page
   ftpsniff explain --session S5 --format html -o passive.html testdata/pcaps/vsftpd-anon-passive.pcap`,
-		Args: cobra.MinimumNArgs(1),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return []string{"pcap", "pcapng", "cap", "gz"}, cobra.ShellCompDirectiveFilterFileExt
-		},
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeCaptureFiles,
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.files = args
 			return runExplain(o, s)

@@ -46,10 +46,8 @@ split across rotated files is reported once.`,
 
   # straight from tcpdump
   tcpdump -i eth0 -w - tcp | ftpsniff read -`,
-		Args: cobra.MinimumNArgs(1),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return []string{"pcap", "pcapng", "cap", "gz"}, cobra.ShellCompDirectiveFilterFileExt
-		},
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeCaptureFiles,
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.files = args
 			return runRead(o, s)

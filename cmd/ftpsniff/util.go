@@ -1,6 +1,10 @@
 package main
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/spf13/cobra"
+)
 
 // sortedKeys returns a map's keys in order, so output never depends on map
 // iteration order.
@@ -11,4 +15,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// completeCaptureFiles offers capture files for shell completion of the
+// commands that read them.
+func completeCaptureFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return []string{"pcap", "pcapng", "cap", "gz"}, cobra.ShellCompDirectiveFilterFileExt
 }
