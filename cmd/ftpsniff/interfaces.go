@@ -21,6 +21,9 @@ libpcap sees them (names to pass to 'ftpsniff live -i').
 
 In a build without libpcap the list comes from the operating system and a
 note on stderr says how to get live capture; the exit status is still 0.`,
+		Example: `  # what can be captured, then capture on one of them
+  ftpsniff interfaces
+  sudo ftpsniff live -i eth0`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runInterfaces(s) },
 	}
