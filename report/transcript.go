@@ -29,20 +29,46 @@ import (
 // time since the command it answers. PASS arguments are masked unless
 // Options.ShowPasswords. Every wire string is escaped (see Escape).
 func Transcript(w io.Writer, sessions []*decoder.Session, opts Options) error {
-	bw := bufio.NewWriter(w)
-	first := true
+	tw := NewTranscriptWriter(w, opts)
 	for _, s := range sessions {
-		if s == nil {
-			continue
+		if err := tw.Session(s); err != nil {
+			return err
 		}
-		if !first {
-			bw.WriteByte('\n')
-		}
-		first = false
-		writeTranscript(bw, s, opts)
 	}
-	return bw.Flush()
+	return tw.Flush()
 }
+
+// TranscriptWriter writes transcripts one session at a time, as sessions
+// become final, so that a long capture's dialogues need not all be held
+// in memory; the output is Transcript's.
+type TranscriptWriter struct {
+	w     *bufio.Writer
+	opts  Options
+	wrote bool
+}
+
+// NewTranscriptWriter returns a writer that buffers on top of w; call
+// Flush at the end.
+func NewTranscriptWriter(w io.Writer, opts Options) *TranscriptWriter {
+	return &TranscriptWriter{w: bufio.NewWriter(w), opts: opts}
+}
+
+// Session writes one session's transcript, after a blank line when it is
+// not the first. Nil is skipped.
+func (t *TranscriptWriter) Session(s *decoder.Session) error {
+	if s == nil {
+		return nil
+	}
+	if t.wrote {
+		t.w.WriteByte('\n')
+	}
+	t.wrote = true
+	writeTranscript(t.w, s, t.opts)
+	return nil
+}
+
+// Flush writes out what is buffered and returns the first write error.
+func (t *TranscriptWriter) Flush() error { return t.w.Flush() }
 
 // Transcript layout: "HH:MM:SS.mmm", two blanks, the relative time right
 // aligned in relWidth, two blanks, then the direction and two blanks.

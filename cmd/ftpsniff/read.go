@@ -60,6 +60,7 @@ split across rotated files is reported once.`,
 	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (with SHA-256 and MIME type in the report)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
 	o.analysis.register(f)
+	o.analysis.registerProgress(f)
 	_ = cmd.MarkFlagDirname("extract")
 	return cmd
 }
@@ -89,19 +90,40 @@ func runRead(o *readOptions, s *streams) error {
 		cfg.Content = extractor
 	}
 
-	var jw *report.JSONWriter
-	var writeErr error
-	if o.json {
-		// Sessions are written as soon as they are final.
+	// Sessions go out (JSON, transcript), or into the table as copies
+	// without their dialogue, as soon as they are final, and the auditor
+	// keeps only a digest of each: memory follows the sessions open at
+	// one moment, not the length of the dialogues.
+	var (
+		jw       *report.JSONWriter
+		tw       *report.TranscriptWriter
+		auditor  *audit.Auditor
+		kept     []*decoder.Session
+		writeErr error
+	)
+	switch {
+	case o.json:
 		jw = report.NewJSONWriter(out, ropts)
-		cfg.OnSession = func(sess *decoder.Session) {
-			if err := jw.Session(sess); err != nil && writeErr == nil {
-				writeErr = err
-			}
+		auditor = audit.NewAuditor(audit.DefaultConfig())
+	case o.transcript:
+		tw = report.NewTranscriptWriter(out, ropts)
+	}
+	cfg.OnSession = func(sess *decoder.Session) {
+		var err error
+		switch {
+		case jw != nil:
+			err = jw.Session(sess)
+			auditor.Add(sess)
+		case tw != nil:
+			err = tw.Session(sess)
+		default:
+			kept = append(kept, tableOnly(sess))
+		}
+		if err != nil && writeErr == nil {
+			writeErr = err
 		}
 	}
-	// Sessions are kept even when streamed: the findings need them all.
-	res, err := analyze(src, &o.analysis, cfg, true)
+	res, err := analyze(src, &o.analysis, cfg, false)
 	if extractor != nil {
 		// Flushes whatever the capture left open, marked partial.
 		if cerr := extractor.Close(); cerr != nil {
@@ -111,21 +133,25 @@ func runRead(o *readOptions, s *streams) error {
 	if err != nil {
 		return fail(exitError, err)
 	}
+	var endErr error
 	switch {
-	case o.json:
+	case jw != nil:
 		// Findings need every session, so they follow the sessions.
-		for _, f := range audit.Audit(res.Sessions, audit.DefaultConfig()) {
-			if err := jw.Finding(f); err != nil && writeErr == nil {
-				writeErr = err
+		for _, f := range auditor.Findings() {
+			if err := jw.Finding(f); err != nil && endErr == nil {
+				endErr = err
 			}
 		}
-		if err := jw.Summary(res.Summary); err != nil && writeErr == nil {
-			writeErr = err
+		if err := jw.Summary(res.Summary); err != nil && endErr == nil {
+			endErr = err
 		}
-	case o.transcript:
-		writeErr = report.Transcript(out, res.Sessions, ropts)
+	case tw != nil:
+		endErr = tw.Flush()
 	default:
-		writeErr = report.Table(out, res.Sessions, res.Summary, ropts)
+		endErr = report.Table(out, kept, res.Summary, ropts)
+	}
+	if writeErr == nil {
+		writeErr = endErr
 	}
 	if writeErr == nil {
 		writeErr = out.Flush()
@@ -145,6 +171,15 @@ func runRead(o *readOptions, s *streams) error {
 		return fail(exitPartial, nil)
 	}
 	return nil
+}
+
+// tableOnly is the part of a session the table report reads: the
+// transcript and the feature lines, most of a session's memory, are left
+// out.
+func tableOnly(s *decoder.Session) *decoder.Session {
+	c := *s
+	c.Transcript, c.Features = nil, nil
+	return &c
 }
 
 // warn prints one warning line on stderr unless quiet.

@@ -328,16 +328,9 @@ func (c Config) withDefaults() Config {
 // the order of Kinds()), then client, server and detail. Nil sessions are
 // skipped.
 func Audit(sessions []*decoder.Session, cfg Config) []Finding {
-	cfg = cfg.withDefaults()
-	facts := gather(sessions)
-	agg := newAggregator(cfg)
-	passive := passiveEndpoints(facts)
-	for _, f := range facts {
-		checkSession(agg, f, passive)
+	a := NewAuditor(cfg)
+	for _, s := range sessions {
+		a.Add(s)
 	}
-	out := agg.findings()
-	out = append(out, bruteForce(facts, cfg)...)
-	out = append(out, passwordSpray(facts, cfg)...)
-	sortFindings(out)
-	return out
+	return a.Findings()
 }

@@ -178,23 +178,8 @@ func passiveEndpoints(facts []*sessionFacts) peerIndex {
 		if _, ok := m[f.server]; !ok {
 			m[f.server] = f.s.ID
 		}
-		for i := range f.s.Transcript {
-			e := &f.s.Transcript[i]
-			if e.Kind != decoder.EntryReply {
-				continue
-			}
-			if ap, ok := passiveAddress(e); ok {
-				add(f, ap)
-			} else if e.Code == 229 {
-				if p, ok := epsvPort(e); ok {
-					add(f, netip.AddrPortFrom(f.server, p))
-				}
-			}
-		}
-		for _, t := range f.s.Transfers {
-			if t != nil && t.Mode == decoder.ModePassive && t.Advertised.IsValid() {
-				add(f, unmapPort(t.Advertised))
-			}
+		for _, ap := range f.endpoints {
+			add(f, ap)
 		}
 	}
 	return idx
@@ -258,7 +243,7 @@ func checkLogins(g *aggregator, f *sessionFacts) {
 	var verbs []string
 	for _, x := range f.ex {
 		if x.anonLogin && anonAt.IsZero() {
-			anonAt, anonUser = x.reply.TS, x.user
+			anonAt, anonUser = x.repliedAt, x.user
 		}
 		if !x.loggedIn || !x.anonymous || !x.accepted() {
 			continue
@@ -281,13 +266,7 @@ func checkLogins(g *aggregator, f *sessionFacts) {
 		return
 	}
 	if s.Anonymous && s.Login == decoder.OutcomeSuccess {
-		n := 0
-		for _, t := range s.Transfers {
-			if t != nil && t.Direction == decoder.Upload && t.Status != nil && *t.Status >= 200 && *t.Status < 300 {
-				n++
-			}
-		}
-		uploads = max(uploads, n)
+		uploads = max(uploads, f.uploads)
 	}
 	sev := Low
 	switch {
@@ -461,7 +440,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 	if fxpAgg != nil {
 		fxpAgg.f.Count += max(portFXP, transferFXP)
 	}
-	if len(mismatched) == 0 && noted(s, "pasv_address_mismatch") {
+	if len(mismatched) == 0 && f.pasvNoted {
 		pasvMismatch(g, f, netip.AddrPort{}, s.Start)
 	}
 }
@@ -470,17 +449,9 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 // naming an address other than the server's (RFC 959 4.1.2 has the
 // server give its own data port address).
 func checkPASVReplies(g *aggregator, f *sessionFacts, mismatched map[netip.AddrPort]bool) {
-	for i := range f.s.Transcript {
-		e := &f.s.Transcript[i]
-		if e.Kind != decoder.EntryReply {
-			continue
-		}
-		ap, ok := passiveAddress(e)
-		if !ok || ap.Addr() == f.server {
-			continue
-		}
-		mismatched[ap] = true
-		pasvMismatch(g, f, ap, e.TS)
+	for _, r := range f.foreignPassive {
+		mismatched[r.ap] = true
+		pasvMismatch(g, f, r.ap, r.at)
 	}
 }
 
@@ -501,7 +472,7 @@ func pasvMismatch(g *aggregator, f *sessionFacts, ap netip.AddrPort, t time.Time
 // checkTLS: cleartext logins where TLS was offered, USER before AUTH.
 func checkTLS(g *aggregator, f *sessionFacts) {
 	s := f.s
-	if offersTLS(s.Features) {
+	if f.offersTLS {
 		var a *aggregate
 		for _, at := range s.LoginAttempts {
 			if at.Password == nil || isAnonymous(at.User) {
@@ -677,18 +648,6 @@ func negotiation(t *decoder.Transfer) string {
 		return "PORT"
 	}
 	return t.Negotiation
-}
-
-func noted(s *decoder.Session, note string) bool {
-	if slices.Contains(s.Notes, note) {
-		return true
-	}
-	for _, t := range s.Transfers {
-		if t != nil && slices.Contains(t.Notes, note) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstWord(s string) string {

@@ -42,16 +42,21 @@ type Credential struct {
 // and one protected row (User nil, TLS true) per session whose login was
 // hidden by TLS, ordered by time then session. Which sessions are
 // protected follows the transcript order of AUTH TLS and USER; see
-// loginProtected.
+// digest.
 func Credentials(sessions []*decoder.Session) []Credential {
+	return credentials(gather(sessions))
+}
+
+// credentials lists the rows of facts, which are in capture order.
+func credentials(facts []*sessionFacts) []Credential {
 	var out []Credential
-	for _, f := range gather(sessions) {
+	for _, f := range facts {
 		s := f.s
 		row := func(t time.Time) Credential {
 			return Credential{Time: t, Client: s.Client, Server: s.Server, SessionID: s.ID}
 		}
 		if f.protected {
-			c := row(f.tlsTime())
+			c := row(f.tlsTime)
 			c.Outcome = decoder.OutcomeUnknown
 			c.TLS = true
 			out = append(out, c)
@@ -81,13 +86,13 @@ func Credentials(sessions []*decoder.Session) []Credential {
 // attempt's outcome was never seen, so the rest of it (PASS and the
 // reply) crossed inside TLS.
 func finishedUnderTLS(f *sessionFacts, a decoder.LoginAttempt) bool {
-	if !f.s.TLS || f.tlsAt < 0 || a.Password != nil {
+	if !f.s.TLS || !f.tlsEntry || a.Password != nil {
 		return false
 	}
 	if a.Outcome == decoder.OutcomeSuccess || a.Outcome == decoder.OutcomeFailure {
 		return false
 	}
-	return !a.Time.After(f.tlsTime())
+	return !a.Time.After(f.tlsTime)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1,9 +1,7 @@
 package audit
 
 import (
-	"cmp"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,26 +10,55 @@ import (
 	"github.com/ftpsniff/ftpsniff/decoder"
 )
 
-// sessionFacts is what the checks need of one session, worked out once.
+// sessionFacts is what the checks need of one session, worked out once by
+// digest. It shares nothing with the session's transcript, so keeping it
+// does not keep the dialogue.
 type sessionFacts struct {
+	// s is a copy of the session without Transcript and Features, and
+	// with only the transfers that involve a third host (thirdParty).
 	s *decoder.Session
 	// client and server are the control connection's addresses, IPv4
 	// unmapped so that ::ffff:192.0.2.1 and 192.0.2.1 compare equal.
 	client, server netip.Addr
-	ex             []exchange
-	// tlsAt is the transcript index of the first EntryTLS, -1 if none;
-	// firstUser and firstAuth of the first USER and AUTH commands.
-	tlsAt, firstUser, firstAuth int
-	// protected: the login happened inside TLS (see loginProtected).
+	// ex are the exchanges of the verbs the checks read (auditedVerbs)
+	// and the one that completed an anonymous login, in order.
+	ex []exchange
+	// tlsEntry: the transcript has an EntryTLS (explicit AUTH TLS);
+	// tlsTime is the first one's time, else the session start.
+	tlsEntry bool
+	tlsTime  time.Time
+	// protected: the login happened inside TLS (RFC 4217 4.1: AUTH, then
+	// USER); see digest.
 	protected bool
+	// offersTLS: FEAT advertised AUTH TLS/SSL (RFC 4217 6).
+	offersTLS bool
+	// endpoints are the passive data addresses the server advertised
+	// (227, 228, 229 replies and passive transfers), sorted, each once.
+	endpoints []netip.AddrPort
+	// foreignPassive are the 227/228 replies naming a host other than
+	// the server, in order (RFC 959 4.1.2).
+	foreignPassive []advertised
+	// uploads counts the transfers that uploaded successfully (2xx).
+	uploads int
+	// pasvNoted: the decoder noted pasv_address_mismatch on the session
+	// or one of its transfers.
+	pasvNoted bool
+}
+
+// advertised is one passive address a reply announced, and when.
+type advertised struct {
+	ap netip.AddrPort
+	at time.Time
 }
 
 // exchange is one client command and the final reply that answered it.
 type exchange struct {
-	cmd *decoder.Entry
-	// reply is nil when no final reply was seen (capture cut, gap, or
-	// the control connection went TLS before it).
-	reply *decoder.Entry
+	cmd command
+	// reply is the final reply's code and time, 0 and zero when none
+	// was seen (capture cut, gap, or the control connection went TLS
+	// before it).
+	reply     int
+	repliedAt time.Time
 	// loggedIn: a login had succeeded before this command (RFC 959 4.1.1:
 	// USER answered 230, or PASS/ACCT answered 2xx), and REIN or a new
 	// USER had not undone it.
@@ -43,80 +70,27 @@ type exchange struct {
 	user      string
 }
 
-// code is the final reply's code, 0 when none was seen.
-func (e exchange) code() int {
-	if e.reply == nil {
-		return 0
-	}
-	return e.reply.Code
+// command is the part of a command entry the checks read.
+type command struct {
+	Verb, Arg string
+	TS        time.Time
 }
+
+// code is the final reply's code, 0 when none was seen.
+func (e exchange) code() int { return e.reply }
 
 // accepted: the server answered with a positive completion (2xx).
 func (e exchange) accepted() bool { return e.code() >= 200 && e.code() < 300 }
 
-// gather computes the facts of every non-nil session, in capture order
-// (start time, then ID), so that the output does not depend on the order
-// of the input slice.
+// gather digests every non-nil session, in capture order (start time,
+// then ID), so that the output does not depend on the order of the input
+// slice.
 func gather(sessions []*decoder.Session) []*sessionFacts {
-	var out []*sessionFacts
+	a := &Auditor{}
 	for _, s := range sessions {
-		if s == nil {
-			continue
-		}
-		f := &sessionFacts{
-			s:      s,
-			client: s.Client.Addr().Unmap(),
-			server: s.Server.Addr().Unmap(),
-			ex:     exchanges(s.Transcript),
-		}
-		f.tlsAt, f.firstUser, f.firstAuth = -1, -1, -1
-		for i := range s.Transcript {
-			e := &s.Transcript[i]
-			switch {
-			case e.Kind == decoder.EntryTLS && f.tlsAt < 0:
-				f.tlsAt = i
-			case e.Kind == decoder.EntryCommand && e.Verb == "USER" && f.firstUser < 0:
-				f.firstUser = i
-			case e.Kind == decoder.EntryCommand && e.Verb == "AUTH" && f.firstAuth < 0:
-				f.firstAuth = i
-			}
-		}
-		f.protected = loginProtected(f)
-		out = append(out, f)
+		a.Add(s)
 	}
-	slices.SortStableFunc(out, func(a, b *sessionFacts) int {
-		return cmp.Or(a.s.Start.Compare(b.s.Start), cmp.Compare(a.s.ID, b.s.ID))
-	})
-	return out
-}
-
-// loginProtected decides whether a session's login was hidden by TLS.
-//
-// The rule: the session went TLS (Session.TLS) and no USER command is in
-// the transcript before its first EntryTLS entry, that is the client sent
-// AUTH TLS/SSL, got 234 and only then logged in, the order RFC 4217 4.1
-// asks for. When the session is TLS but the transcript has no EntryTLS
-// (implicit FTPS on port 990, where TLS starts before any FTP byte), the
-// login is protected when no login attempt was seen at all. A USER seen
-// before the TLS switch means the user name, at least, went in cleartext:
-// that attempt is listed as a readable credential instead.
-func loginProtected(f *sessionFacts) bool {
-	if !f.s.TLS {
-		return false
-	}
-	if f.tlsAt < 0 {
-		return len(f.s.LoginAttempts) == 0
-	}
-	return f.firstUser < 0 || f.firstUser > f.tlsAt
-}
-
-// tlsTime is when the session went TLS: the first EntryTLS, else the
-// session start.
-func (f *sessionFacts) tlsTime() time.Time {
-	if f.tlsAt >= 0 {
-		return f.s.Transcript[f.tlsAt].TS
-	}
-	return f.s.Start
+	return a.ordered()
 }
 
 // exchanges pairs each command with the final reply that answered it.
@@ -137,7 +111,7 @@ func exchanges(transcript []decoder.Entry) []exchange {
 		e := &transcript[i]
 		switch e.Kind {
 		case decoder.EntryCommand:
-			out = append(out, exchange{cmd: e})
+			out = append(out, exchange{cmd: command{Verb: e.Verb, Arg: e.Arg, TS: e.TS}})
 			pending = append(pending, len(out)-1)
 		case decoder.EntryReply:
 			if e.Code < 200 || len(pending) == 0 {
@@ -146,7 +120,7 @@ func exchanges(transcript []decoder.Entry) []exchange {
 			if e.Code == 220 && out[pending[0]].cmd.Verb != "REIN" {
 				continue
 			}
-			out[pending[0]].reply = e
+			out[pending[0]].reply, out[pending[0]].repliedAt = e.Code, e.TS
 			pending = pending[1:]
 		case decoder.EntryGap, decoder.EntryTLS:
 			pending = pending[:0]
