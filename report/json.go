@@ -85,8 +85,8 @@ func (j *JSONWriter) write(v any) error {
 	return err
 }
 
-// escapeInvisible rewrites, in encoded JSON, every non-ASCII rune that
-// Escape would not print (C1 controls, bidi overrides, zero-width and
+// escapeInvisible rewrites, in encoded JSON, DEL and every non-ASCII rune
+// that Escape would not print (C1 controls, bidi overrides, zero-width and
 // other format characters, U+2028/U+2029, odd spaces) as a \uXXXX escape.
 // encoding/json leaves them raw, and a C1 control or a bidi override
 // reaching a terminal through `tail -f` can mislead the reader. Such runes
@@ -96,6 +96,9 @@ func escapeInvisible(enc []byte, alt *[]byte) []byte {
 	i := 0
 	for i < len(enc) {
 		if enc[i] < utf8.RuneSelf {
+			if enc[i] == del {
+				break
+			}
 			i++
 			continue
 		}
@@ -112,7 +115,11 @@ func escapeInvisible(enc []byte, alt *[]byte) []byte {
 	for i < len(enc) {
 		c := enc[i]
 		if c < utf8.RuneSelf {
-			out = append(out, c)
+			if c == del {
+				out = appendU(out, del)
+			} else {
+				out = append(out, c)
+			}
 			i++
 			continue
 		}
@@ -131,6 +138,10 @@ func escapeInvisible(enc []byte, alt *[]byte) []byte {
 	*alt = out
 	return out
 }
+
+// del is the ASCII DEL control, which encoding/json leaves raw: a terminal
+// may act on it, so it is escaped like the C1 controls.
+const del = 0x7f
 
 func appendU(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])

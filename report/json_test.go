@@ -321,14 +321,14 @@ func TestJSONShowPasswords(t *testing.T) {
 func TestJSONStrings(t *testing.T) {
 	s := &decoder.Session{
 		ID:     "j",
-		User:   ptr("a\x1b[31m\r\n\x00<b>&\u0085\u202e\U000E0041é"),
+		User:   ptr("a\x1b[31m\r\n\x00\x7f<b>&\u0085\u202e\U000E0041é"),
 		Banner: ptr("Bericht_M\xe4rz.pdf"),
 	}
 	out := writeJSON(t, Options{}, []*decoder.Session{s}, nil)
 	if !bytes.HasSuffix(out, []byte("}\n")) || bytes.Count(out, []byte("\n")) != 1 {
 		t.Fatalf("not one NDJSON line: %q", out)
 	}
-	for _, raw := range []string{`\u001b`, `\u0000`, `\u0085`, `\u202e`, `\udb40\udc41`, `<b>&`, `é`, `M\\xe4rz`} {
+	for _, raw := range []string{`\u001b`, `\u0000`, `\u007f`, `\u0085`, `\u202e`, `\udb40\udc41`, `<b>&`, `é`, `M\\xe4rz`} {
 		if !strings.Contains(string(out), raw) {
 			t.Errorf("raw output lacks %s: %s", raw, out)
 		}

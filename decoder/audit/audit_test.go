@@ -121,6 +121,23 @@ func TestAuditKinds(t *testing.T) {
 			},
 		},
 		{
+			name: "PASS without USER",
+			sessions: func() []*decoder.Session {
+				b := session("s1", client, server, t0).do("PASS", "s3cret", 230)
+				b.s.LoginAttempts = append(b.s.LoginAttempts, decoder.LoginAttempt{
+					Password: str("s3cret"), Outcome: decoder.OutcomeSuccess, ReplyCode: code(230), Time: b.t,
+				})
+				return []*decoder.Session{b.done()}
+			}(),
+			want: "cleartext_credentials/high",
+			check: func(t *testing.T, fs []Finding) {
+				want := `192.0.2.10 logged in to 198.51.100.10 with a cleartext password (no USER seen)`
+				if fs[0].Detail != want {
+					t.Errorf("detail = %q, want %q", fs[0].Detail, want)
+				}
+			},
+		},
+		{
 			name: "cleartext login without password",
 			sessions: []*decoder.Session{
 				session("s1", client, server, t0).login("alice", nil, 230).done(),

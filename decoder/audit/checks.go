@@ -526,13 +526,19 @@ func (a *aggregate) describe() string {
 	}
 	switch f.Kind {
 	case CleartextCredentials:
+		// A PASS with no USER before it (the USER was lost in a gap, or
+		// the client skipped it) has no user to name.
+		as, forUser, noUser := " as "+quote(f.User), " for "+quote(f.User), ""
+		if f.User == "" {
+			as, forUser, noUser = "", "", " (no USER seen)"
+		}
 		switch {
 		case a.withPassword > 0:
-			return fmt.Sprintf("%s logged in to %s as %s with a cleartext password%s", c, s, quote(f.User), in)
+			return fmt.Sprintf("%s logged in to %s%s with a cleartext password%s%s", c, s, as, noUser, in)
 		case a.withoutPassword > 0:
-			return fmt.Sprintf("%s logged in to %s as %s in cleartext, without a password%s", c, s, quote(f.User), in)
+			return fmt.Sprintf("%s logged in to %s%s in cleartext, without a password%s%s", c, s, as, noUser, in)
 		default:
-			return fmt.Sprintf("%s sent a cleartext password for %s to %s, the reply was not seen%s", c, quote(f.User), s, in)
+			return fmt.Sprintf("%s sent a cleartext password%s to %s%s, the reply was not seen%s", c, forUser, s, noUser, in)
 		}
 	case AnonymousLogin:
 		d := fmt.Sprintf("%s logged in anonymously to %s%s", c, s, in)
