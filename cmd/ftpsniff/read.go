@@ -60,7 +60,6 @@ split across rotated files is reported once.`,
 	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (with SHA-256 and MIME type in the report)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
 	o.analysis.register(f)
-	o.analysis.registerProgress(f)
 	_ = cmd.MarkFlagDirname("extract")
 	return cmd
 }
