@@ -115,7 +115,9 @@ type ContentWriter interface {
 	Close(t *Transfer)
 }
 
-// Names of the limits counted in Summary.Limits.
+// Names of the limits counted in Summary.Limits. Each firing is also
+// noted on the session or transfer it cut (docs/robustness.md lists the
+// notes); only limitNotes cannot be, the list being full.
 const (
 	limitExpectations   = "expectations"    // expectation table full, oldest evicted
 	limitPending        = "pending"         // command queue full, command not queued

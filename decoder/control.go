@@ -278,6 +278,9 @@ func (s *session) badReply(line []byte) {
 	s.note(what)
 	s.badLines++
 	if s.badLines > maxBadLines {
+		// bad_reply says there were such lines; this says the transcript
+		// no longer shows each of them.
+		s.note("bad_lines_truncated")
 		s.a.limit(limitBadLines)
 		return
 	}
@@ -575,6 +578,7 @@ func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
 			feats := r.Lines[1 : len(r.Lines)-1]
 			if len(feats) > maxFeatures {
 				feats = feats[:maxFeatures]
+				s.note("features_truncated")
 				s.a.limit(limitFeatures)
 			}
 			s.out.Features = s.out.Features[:0]

@@ -439,7 +439,11 @@ func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time
 		return
 	}
 	if len(s.waiting) >= maxWaiting {
+		// The oldest waiting transfer can no longer be tied to a data
+		// connection: noted on it, since the cut is its own.
 		s.a.limit(limitWaiting)
+		old := s.waiting[0]
+		old.t.Notes = s.addNote(old.t.Notes, "waiting_limit")
 		s.waiting = s.waiting[1:]
 	}
 	s.waiting = append(s.waiting, x)
@@ -623,6 +627,34 @@ type dataLink struct {
 	// early holds payload seen before the transfer command, per
 	// direction, bounded.
 	early *earlyContent
+	// notes are what happened to the connection before it was tied to
+	// a transfer (anomalies, content_buffer_limit, conn_evicted): moved
+	// to the transfer by bind, or to the session when the connection is
+	// given up.
+	notes []string
+}
+
+// note records n about the data connection: on its transfer once bound,
+// on the session once the link was given up, on the link until then.
+func (l *dataLink) note(n string) {
+	switch {
+	case l.x != nil:
+		l.x.t.Notes = l.s.addNote(l.x.t.Notes, n)
+	case l.detached:
+		l.s.note(n)
+	default:
+		l.notes = l.s.addNote(l.notes, n)
+	}
+}
+
+// giveUp detaches a link that was never tied to a transfer; what was
+// noted on it goes to the session, the only place left to say it.
+func (l *dataLink) giveUp() {
+	l.detached = true
+	for _, n := range l.notes {
+		l.s.note(n)
+	}
+	l.notes = nil
 }
 
 // transferDir is the connection direction the transfer's payload flows
@@ -702,10 +734,15 @@ func (a *Analyzer) newData(c *reassembly.Conn, ts time.Time) reassembly.Stream {
 		return a.matchGuess(c, ts)
 	}
 	ds := &dataStream{a: a, conn: c}
-	for _, m := range ms {
+	for i, m := range ms {
 		l := ds.addLink()
 		if l == nil {
+			// The sessions past the bound do not see this connection:
+			// each is noted (its expectation stays, unused).
 			a.limit(limitLinksPerConn)
+			for _, rest := range ms[i:] {
+				rest.e.s.note("links_per_conn_limit")
+			}
 			break
 		}
 		e := m.e
@@ -817,8 +854,13 @@ func (s *session) updateGuessing() {
 	case need && !s.guessing && !s.final:
 		a := s.a
 		if len(a.guesses) >= maxGuesses {
+			// The oldest guessing session stops looking for its
+			// unannounced data connection (the table is shared by all
+			// sessions, but the cut is that one's).
 			a.limit(limitGuesses)
-			a.guesses[0].guessing = false
+			old := a.guesses[0]
+			old.guessing = false
+			old.note("guess_evicted")
 			a.guesses = a.guesses[1:]
 		}
 		a.guesses = append(a.guesses, s)
@@ -892,7 +934,7 @@ func (s *session) attach(l *dataLink, ts time.Time) {
 	if len(s.early) >= maxEarly {
 		s.a.limit(limitEarlyData)
 		old := s.early[0]
-		old.detached = true
+		old.giveUp()
 		s.unbound++
 		s.early = s.early[1:]
 	}
@@ -968,6 +1010,10 @@ func (s *session) bind(x *xfer, l *dataLink, ts time.Time) {
 	if l.fxp {
 		t.Notes = s.addNote(t.Notes, "fxp")
 	}
+	for _, n := range l.notes {
+		t.Notes = s.addNote(t.Notes, n)
+	}
+	l.notes = nil
 	// The addresses are in the Transfer the entry points to.
 	s.entry(Entry{Kind: EntryDataOpen, TS: ts, Transfer: x.index})
 	s.startTransfer(x, ts)
@@ -1046,12 +1092,13 @@ func (ds *dataStream) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time
 	}
 }
 
-// Anomaly implements reassembly.Stream: noted on the bound transfers.
+// Anomaly implements reassembly.Stream: noted on the bound transfers,
+// kept on a link not bound yet until it is (see dataLink.note). A
+// session already reported can no longer be told.
 func (ds *dataStream) Anomaly(c *reassembly.Conn, d reassembly.Dir, an reassembly.Anomaly, ts time.Time) {
 	for i := 0; i < ds.n; i++ {
-		l := ds.link(i)
-		if l.x != nil && !l.s.final {
-			l.x.t.Notes = l.s.addNote(l.x.t.Notes, an.String())
+		if l := ds.link(i); !l.s.final {
+			l.note(an.String())
 		}
 	}
 }
@@ -1074,6 +1121,11 @@ func (ds *dataStream) Close(c *reassembly.Conn, reason reassembly.CloseReason, t
 			continue
 		}
 		s.open--
+		if reason == reassembly.CloseEvicted {
+			// The assembler's table was full: whatever the connection
+			// carried after this is not counted.
+			l.note("conn_evicted")
+		}
 		if l.x != nil && !l.detached {
 			s.dataClosed(l, ts)
 		}
@@ -1114,8 +1166,12 @@ type earlyHole struct {
 	n  int64
 }
 
-// maxEarlyContent bounds the payload kept per early data connection.
-const maxEarlyContent = 1 << 20
+// maxEarlyContent bounds the payload kept per early data connection, and
+// maxEarlyHoles the holes placed in it per direction.
+const (
+	maxEarlyContent = 1 << 20
+	maxEarlyHoles   = 64
+)
 
 // keepEarly holds payload (or a hole) until the transfer is known.
 func (l *dataLink) keepEarly(d reassembly.Dir, p []byte, hole int64) {
@@ -1124,12 +1180,16 @@ func (l *dataLink) keepEarly(d reassembly.Dir, p []byte, hole int64) {
 	}
 	ec := l.early
 	if hole > 0 || ec.dropped[d] > 0 || len(ec.data[0])+len(ec.data[1])+len(p) > maxEarlyContent {
-		if hole == 0 && ec.dropped[d] == 0 {
-			l.s.a.limit(limitContentBuffer)
-		}
-		if hole > 0 && ec.dropped[d] == 0 && len(ec.holes[d]) < 64 {
+		if hole > 0 && ec.dropped[d] == 0 && len(ec.holes[d]) < maxEarlyHoles {
 			ec.holes[d] = append(ec.holes[d], earlyHole{at: len(ec.data[d]), n: hole})
 			return
+		}
+		if ec.dropped[d] == 0 {
+			// From here on this direction's early payload is a hole
+			// (too many bytes, or too many holes to place them):
+			// counted and noted once per direction.
+			l.s.a.limit(limitContentBuffer)
+			l.note("content_buffer_limit")
 		}
 		ec.dropped[d] += int64(len(p)) + hole
 		return

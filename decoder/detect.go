@@ -72,6 +72,9 @@ type probe struct {
 
 	stash  []byte
 	chunks []probeChunk
+	// anomalies are the reassembly anomalies seen while probing (bit
+	// 1<<Anomaly), noted on the session if there is one.
+	anomalies uint32
 }
 
 func newProbe(a *Analyzer, c *reassembly.Conn, byPort bool) *probe {
@@ -107,11 +110,12 @@ func (p *probe) Data(c *reassembly.Conn, d reassembly.Dir, payload []byte, ts ti
 	}
 	p.observe(d, payload)
 	srvDir, dec := p.decide()
-	stashed := false
+	stashed, forced := false, false
 	if dec == classUnknown {
 		if stashed = p.keep(d, payload, ts); !stashed {
 			p.a.limit(limitProbe)
 			srvDir, dec = p.force()
+			forced = true
 		}
 	}
 	switch dec {
@@ -122,6 +126,11 @@ func (p *probe) Data(c *reassembly.Conn, d reassembly.Dir, payload []byte, ts ti
 		return
 	}
 	p.start(c, srvDir)
+	if forced {
+		// Only a connection on an FTP port gets here: a session whose
+		// server side was chosen without a first line to go by.
+		p.s.note("probe_undecided")
+	}
 	if !stashed {
 		p.s.Data(c, d, payload, ts)
 	}
@@ -143,10 +152,16 @@ func (p *probe) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Time)
 	}
 }
 
-// Anomaly implements reassembly.Stream.
+// Anomaly implements reassembly.Stream. While probing it is kept, and
+// noted on the session if the connection turns out to be FTP.
 func (p *probe) Anomaly(c *reassembly.Conn, d reassembly.Dir, an reassembly.Anomaly, ts time.Time) {
-	if p.state == probeFTP {
+	switch p.state {
+	case probeFTP:
 		p.s.Anomaly(c, d, an, ts)
+	case probing:
+		if an < 32 {
+			p.anomalies |= 1 << an
+		}
 	}
 }
 
@@ -274,6 +289,12 @@ func (p *probe) start(c *reassembly.Conn, srvDir reassembly.Dir) {
 	if c.Handshake {
 		p.s.openEvent(c.Start)
 	}
+	for an := reassembly.Anomaly(1); an < 32; an++ {
+		if p.anomalies&(1<<an) != 0 {
+			p.s.note(an.String())
+		}
+	}
+	p.anomalies = 0
 	off := 0
 	for _, ch := range p.chunks {
 		p.s.Data(c, ch.dir, p.stash[off:off+ch.n], ch.ts)

@@ -329,7 +329,7 @@ func (s *session) finish() {
 		if !l.closed {
 			l.snapshot()
 		}
-		l.detached = true
+		l.giveUp()
 	}
 	if len(s.early) > 0 || s.unbound > 0 {
 		s.note("data_without_transfer")

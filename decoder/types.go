@@ -6,9 +6,10 @@
 //
 // The decoder is pure: bytes and capture timestamps in, typed Events and
 // Sessions out. It does no I/O, never panics on any input, and bounds every
-// buffer, line, queue and table it keeps, noting on the session what a
-// bound cut. It implements reassembly.Factory, so the assembler hands it
-// every new TCP connection and it decides which ones are FTP.
+// buffer, line, queue and table it keeps, noting on the session (or the
+// transfer) what a bound cut. It implements reassembly.Factory, so the
+// assembler hands it every new TCP connection and it decides which ones
+// are FTP.
 package decoder
 
 import (

@@ -76,6 +76,10 @@ type AssemblerStats struct {
 	// (a connection evicted), "max_conn_buffer" and "max_buffer" (a hole
 	// skipped), "coverage_spans" (holes settled early in the accounting)
 	// and "history" (a direction left without retransmission checks).
+	// Each also reaches the Stream of the connection it cut, so that the
+	// cut can be noted there: Close(CloseEvicted) in every mode;
+	// AnomalyConnBufferLimit, AnomalyTotalBufferLimit, AnomalyCoverageLimit
+	// and AnomalyHistoryLimit unless the Stream is in Ignore mode.
 	LimitHits map[string]int64
 }
 
@@ -109,7 +113,7 @@ type AssemblerStats struct {
 // never captured; each byte counts once however often it was sent. Holes
 // below what the peer acknowledged are final (a late copy is a
 // retransmission); so are the lowest ones when more than 8 disjoint
-// ranges are pending (LimitHits "coverage_spans").
+// ranges are pending (LimitHits "coverage_spans", AnomalyCoverageLimit).
 //
 // Conn.Times records, in every mode, when the handshake segments, each
 // direction's first FIN and the closing RST were seen; DirStats.FirstPayload
@@ -159,9 +163,14 @@ type AssemblerStats struct {
 //     not in Reassemble mode (on its return), and any hole left at Close.
 //     For each direction, the sum of Data lengths and Gap sizes is always
 //     the offset of the next byte, and never exceeds Traffic[d].Bytes.
-//   - Anomaly is made in Reassemble mode for conflicts and buffer limits,
-//     in Reassemble and Count modes for AnomalySnaplenCut (once per
-//     direction). A buffer-limit anomaly precedes the Gap it causes.
+//   - Anomaly is made in Reassemble mode for conflicts and buffer limits
+//     (each time), and for AnomalyHistoryLimit (once per direction, before
+//     the Data whose bytes found no ring); in Reassemble and Count modes
+//     for AnomalySnaplenCut and AnomalyCoverageLimit (once per direction
+//     each). A buffer-limit anomaly precedes the Gap it causes. Every
+//     limit counted in LimitHits reaches the Stream this way (or as
+//     Close(CloseEvicted)), so a Stream can note what a bound cut; in
+//     Ignore mode the hits are counted only.
 //   - Close is the last call; pending out-of-order data is first delivered
 //     after Gaps for the holes before it. The Conn must not be kept after
 //     Close.
@@ -178,9 +187,9 @@ type AssemblerStats struct {
 // bytes each against Limits.MaxConnBuffer (per connection) and
 // Limits.MaxBuffer (overall). Retransmission-check rings (4 KiB per
 // Reassemble direction that delivered data) take at most MaxBuffer/2 more;
-// directions beyond that run without the check. Segments and rings are
-// recycled through pools owned by the Assembler, so steady-state
-// processing does not allocate.
+// directions beyond that run without the check (AnomalyHistoryLimit).
+// Segments and rings are recycled through pools owned by the Assembler,
+// so steady-state processing does not allocate.
 type Assembler struct {
 	factory Factory
 	limits  Limits
@@ -538,6 +547,7 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 	n := len(p.Payload)
 	wire := max(p.WireLen, n)
 	var s int64
+	spans := false // the coverage set overflowed on this packet
 	if accounted {
 		seq := p.Seq
 		if syn {
@@ -555,6 +565,7 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 			}
 			if n > 0 && h.cov.add(s, s+int64(n)) {
 				a.hitCoverage++
+				spans = true
 			}
 			if fin && !ds.FIN {
 				ds.FIN, h.finOff = true, e
@@ -590,10 +601,7 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 		if handshake {
 			st.stream.Handshake(c, p.TS)
 		}
-		if cut && !h.snapNoted {
-			h.snapNoted = true
-			st.stream.Anomaly(c, d, AnomalySnaplenCut, p.TS)
-		}
+		a.accountingAnomalies(c, d, cut, spans, p.TS)
 		a.resync(c, p.TS)
 		if hr.ackedOK {
 			a.proveTo(c, r, min(hr.acked, hr.hi), p.TS)
@@ -623,10 +631,7 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 		if handshake {
 			st.stream.Handshake(c, p.TS)
 		}
-		if cut && !h.snapNoted {
-			h.snapNoted = true
-			st.stream.Anomaly(c, d, AnomalySnaplenCut, p.TS)
-		}
+		a.accountingAnomalies(c, d, cut, spans, p.TS)
 		a.settleAcked(c)
 	default:
 		a.settleAcked(c)
@@ -637,6 +642,21 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 		a.finish(c, CloseRST, p.TS)
 	case c.Traffic[0].FIN && c.Traffic[1].FIN && a.done(c, 0) && a.done(c, 1):
 		a.finish(c, CloseFIN, p.TS)
+	}
+}
+
+// accountingAnomalies reports, once per direction, what the accounting of
+// this packet ran into: a payload cut by the snaplen and an overflow of
+// the coverage spans (a limit, counted in LimitHits each time).
+func (a *Assembler) accountingAnomalies(c *Conn, d Dir, cut, spans bool, ts time.Time) {
+	h := &c.state.dir[d]
+	if cut && !h.snapNoted {
+		h.snapNoted = true
+		c.state.stream.Anomaly(c, d, AnomalySnaplenCut, ts)
+	}
+	if spans && !h.spansNoted {
+		h.spansNoted = true
+		c.state.stream.Anomaly(c, d, AnomalyCoverageLimit, ts)
 	}
 }
 
@@ -1060,7 +1080,9 @@ func (a *Assembler) emitData(c *Conn, d Dir, b []byte, ts time.Time) {
 	h := &c.state.dir[d]
 	start := h.next
 	h.next += int64(len(b))
-	a.remember(h, start, b)
+	if a.remember(h, start, b) {
+		c.state.stream.Anomaly(c, d, AnomalyHistoryLimit, ts)
+	}
 	a.stats.DeliveredBytes += int64(len(b))
 	c.state.stream.Data(c, d, b, ts)
 }
@@ -1077,16 +1099,18 @@ func (a *Assembler) emitGap(c *Conn, d Dir, n int64, ts time.Time) {
 }
 
 // remember copies b, delivered at offset start, into the direction's
-// history ring, taking a ring from the pool while the budget allows.
-func (a *Assembler) remember(h *half, start int64, b []byte) {
+// history ring, taking a ring from the pool while the budget allows. It
+// reports denied when the budget just refused the direction a ring (once
+// per direction: it then runs without retransmission checks).
+func (a *Assembler) remember(h *half, start int64, b []byte) (denied bool) {
 	if h.hist == nil {
 		if h.histDenied {
-			return
+			return false
 		}
 		if a.histBytes+historySize > a.histBudget {
 			h.histDenied = true
 			a.hitHistory++
-			return
+			return true
 		}
 		h.hist = a.pool.getHistory()
 		a.histBytes += historySize
@@ -1100,4 +1124,5 @@ func (a *Assembler) remember(h *half, start int64, b []byte) {
 	k := copy(h.hist.buf[i:], b)
 	copy(h.hist.buf[:], b[k:])
 	h.histLen = min(h.histLen+len(b), historySize)
+	return false
 }

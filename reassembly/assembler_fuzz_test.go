@@ -34,6 +34,8 @@ type fzStream struct {
 	delivered [2]int64
 	closed    bool
 	handshake bool
+	// once counts, per direction, the anomalies made at most once.
+	once [2]map[Anomaly]int
 }
 
 func (ck *fzChecker) New(c *Conn, ts time.Time) Stream {
@@ -94,8 +96,18 @@ func (s *fzStream) Gap(c *Conn, d Dir, n int64, ts time.Time) { s.advance(c, d, 
 
 func (s *fzStream) Anomaly(c *Conn, d Dir, a Anomaly, ts time.Time) {
 	s.live(c, "Anomaly")
-	if s.last == Ignore || s.last == Count && a != AnomalySnaplenCut {
+	inCount := a == AnomalySnaplenCut || a == AnomalyCoverageLimit
+	if s.last == Ignore || s.last == Count && !inCount {
 		s.ck.t.Fatalf("conn %d: Anomaly %s in mode %d", c.ID, a, s.last)
+	}
+	switch a {
+	case AnomalySnaplenCut, AnomalyCoverageLimit, AnomalyHistoryLimit:
+		if s.once[d] == nil {
+			s.once[d] = map[Anomaly]int{}
+		}
+		if s.once[d][a]++; s.once[d][a] > 1 {
+			s.ck.t.Fatalf("conn %d %s: Anomaly %s made twice", c.ID, d, a)
+		}
 	}
 }
 

@@ -587,10 +587,13 @@ func TestAssemblerLifecycle(t *testing.T) {
 				asSeg(4, asCli, asSrv, ACK, asCISN+4, 0, "d"),
 			},
 			want: []string{asHdr, hdr2,
-				"anomaly 1 c>s total_buffer_limit", "gap 1 c>s 1", `data 1 c>s "b"`,
+				// The tiny budget leaves no room for retransmission-check
+				// rings either: history_limit, once per direction.
+				"anomaly 1 c>s total_buffer_limit", "gap 1 c>s 1",
+				"anomaly 1 c>s history_limit", `data 1 c>s "b"`,
 				"gap 1 c>s 1", `data 1 c>s "d"`,
 				"close 1 capture_end c>s=4/2/3 s>c=0/0/0",
-				"gap 2 c>s 1", `data 2 c>s "B"`,
+				"gap 2 c>s 1", "anomaly 2 c>s history_limit", `data 2 c>s "B"`,
 				"close 2 capture_end c>s=2/1/2 s>c=0/0/0"},
 		},
 		{
@@ -994,7 +997,7 @@ func TestHistoryBudget(t *testing.T) {
 		asUp(10, ACK, 1, 1, "abcd"),
 		asUp(11, ACK, 1, 1, "XXXX"),
 	}), true)
-	asCheck(t, r.log, []string{asHdr, "handshake 1 rtt=2ms", `data 1 c>s "abcd"`,
+	asCheck(t, r.log, []string{asHdr, "handshake 1 rtt=2ms", "anomaly 1 c>s history_limit", `data 1 c>s "abcd"`,
 		"close 1 capture_end c>s=4/0/4 s>c=0/0/1"})
 	if st := a.Stats(); st.LimitHits["history"] != 1 || st.RetransmittedBytes != 4 || st.Conflicts != 0 {
 		t.Errorf("stats: history %d, retransmitted %d, conflicts %d", st.LimitHits["history"], st.RetransmittedBytes, st.Conflicts)

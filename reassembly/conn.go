@@ -100,9 +100,9 @@ type half struct {
 	// restarts at resyncTo (the highest offset seen meanwhile) with a Gap.
 	resync   bool
 	resyncTo int64
-	// snapNoted: AnomalySnaplenCut was already reported for this
-	// direction.
-	snapNoted bool
+	// snapNoted and spansNoted: AnomalySnaplenCut and
+	// AnomalyCoverageLimit were already reported for this direction.
+	snapNoted, spansNoted bool
 }
 
 // unwrap maps a 32-bit sequence number to the offset nearest to the

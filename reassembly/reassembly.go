@@ -112,6 +112,16 @@ const (
 	// AnomalySnaplenCut: segments were shorter than their wire length, so
 	// their missing tail was reported as a gap.
 	AnomalySnaplenCut
+	// AnomalyCoverageLimit: more disjoint captured ranges were pending
+	// than the accounting tracks, so the lowest holes were settled early:
+	// DirStats.Missing may count bytes that arrived later (it errs towards
+	// missing, never counts a byte twice).
+	AnomalyCoverageLimit
+	// AnomalyHistoryLimit: the budget for retransmission-check rings was
+	// spent, so retransmissions of already delivered bytes in this
+	// direction are dropped without comparing them (no
+	// AnomalyConflict can be reported).
+	AnomalyHistoryLimit
 )
 
 // String returns the snake_case name used as a report note.
@@ -125,6 +135,10 @@ func (a Anomaly) String() string {
 		return "total_buffer_limit"
 	case AnomalySnaplenCut:
 		return "snaplen_cut"
+	case AnomalyCoverageLimit:
+		return "coverage_spans_limit"
+	case AnomalyHistoryLimit:
+		return "history_limit"
 	}
 	return "unknown"
 }
