@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 )
 
 // errStdinTwice: "-" may name standard input only once.
@@ -53,16 +54,15 @@ func OpenFiles(paths []string, opts Options) (Source, error) {
 	}
 	s := &fileSource{inputs: make([]*input, 0, len(paths))}
 	for i, p := range paths {
-		rr, c, err := openPath(p, stdin, maxFrame)
-		if err != nil {
+		in := &input{name: p, index: i}
+		if p == "-" {
+			in.name = stdinName
+		}
+		if err := in.open(p, stdin, maxFrame); err != nil {
 			s.Close()
 			return nil, err
 		}
-		name := p
-		if p == "-" {
-			name = stdinName
-		}
-		s.inputs = append(s.inputs, &input{name: name, index: i, reader: rr, closer: c})
+		s.inputs = append(s.inputs, in)
 	}
 	s.heap = make([]*input, 0, len(s.inputs))
 	for _, in := range s.inputs {
@@ -84,6 +84,11 @@ type input struct {
 	closer  io.Closer // nil for standard input, which is not ours to close
 	packets int64
 	frame   Frame // the next frame, valid while the input is in the heap
+	// size is the input's size on disk, 0 when unknown (a pipe); read is
+	// how much of it was consumed, written by the goroutine calling Next
+	// and read by Progress on any other.
+	size int64
+	read atomic.Int64
 }
 
 // fileSource merges inputs with a binary min-heap keyed on each input's
@@ -94,6 +99,11 @@ type fileSource struct {
 	current  *input // input of the frame returned last, advanced lazily
 	warnings []Warning
 	closed   bool
+	// frames counts the frames returned; progFrames and progFile publish
+	// it and the current input to Progress every ProgressEvery frames.
+	frames     int64
+	progFrames atomic.Int64
+	progFile   atomic.Int64
 }
 
 // Next returns the frame with the earliest timestamp among the inputs.
@@ -103,7 +113,8 @@ func (s *fileSource) Next() (Frame, error) {
 	if s.closed {
 		return Frame{}, os.ErrClosed
 	}
-	if in := s.current; in != nil {
+	in := s.current
+	if in != nil {
 		s.current = nil
 		if s.advance(in) {
 			s.down(0)
@@ -118,9 +129,13 @@ func (s *fileSource) Next() (Frame, error) {
 		}
 	}
 	if len(s.heap) == 0 {
+		s.publish(in)
 		return Frame{}, io.EOF
 	}
 	s.current = s.heap[0]
+	if s.frames++; s.frames%ProgressEvery == 0 {
+		s.publish(s.current)
+	}
 	return s.current.frame, nil
 }
 
@@ -139,6 +154,7 @@ func (s *fileSource) advance(in *input) bool {
 	}
 	in.reader = nil
 	in.frame = Frame{}
+	in.finishBytes()
 	if in.closer != nil {
 		_ = in.closer.Close()
 		in.closer = nil

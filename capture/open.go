@@ -142,28 +142,35 @@ type failedReader struct{ err error }
 
 func (r failedReader) next(*Frame) error { return r.err }
 
-// openPath opens one named input. It returns the reader and, for real
-// files, what to close.
-func openPath(path string, stdin io.Reader, maxFrame int) (recordReader, io.Closer, error) {
+// open opens the input at path (standard input for "-"), counting the
+// bytes read from it into in.read and noting its size when known. Real
+// files are closed by the source; standard input is not ours to close.
+func (in *input) open(path string, stdin io.Reader, maxFrame int) error {
 	if path == "-" {
-		rr, err := openReader(stdin, maxFrame)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", stdinName, err)
+		if f, ok := stdin.(*os.File); ok {
+			in.size = sizeOf(f)
 		}
-		return rr, nil, nil
+		rr, err := openReader(countingReader{stdin, &in.read}, maxFrame)
+		if err != nil {
+			return fmt.Errorf("%s: %w", stdinName, err)
+		}
+		in.reader = rr
+		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err // *PathError already names the file
+		return err // *PathError already names the file
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: is a directory", path)
+		return fmt.Errorf("%s: is a directory", path)
 	}
-	rr, err := openReader(f, maxFrame)
+	in.size = sizeOf(f)
+	rr, err := openReader(countingReader{f, &in.read}, maxFrame)
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return rr, f, nil
+	in.reader, in.closer = rr, f
+	return nil
 }

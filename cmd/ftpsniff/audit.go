@@ -88,8 +88,9 @@ users from one client within --spray-window.`,
 	f.IntVar(&o.sprayUsers, "spray-users", o.sprayUsers, "distinct users tried with one password that make a password spray")
 	f.DurationVar(&o.sprayWindow, "spray-window", o.sprayWindow, "window in which --spray-users users must be tried")
 	f.StringSliceVar(&o.localNets, "local-nets", nil, "internal `CIDR`s behind NAT, used to tell NAT artefacts from attacks (default: RFC 1918, RFC 6598, loopback, link-local, ULA)")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no warnings on stderr")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
 	o.analysis.register(f)
+	o.analysis.registerProgress(f)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return auditFormats, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -142,7 +143,7 @@ func runAudit(o *auditOptions, s *streams) error {
 	if !validFormat(o.format) {
 		return fail(exitUsage, fmt.Errorf("--format must be one of table, json, csv, markdown"))
 	}
-	res, err := analyzeFiles(o.files, s, &o.analysis, o.analysis.decoderConfig())
+	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), o.analysis.decoderConfig())
 	if err != nil {
 		return err
 	}

@@ -68,8 +68,9 @@ scripts, nothing fetched) that reads on a phone and prints well.`,
 	f.StringVarP(&o.output, "output", "o", "", "write to `FILE` instead of standard output (its directory must exist)")
 	f.IntVar(&o.width, "width", 0, fmt.Sprintf("terminal width of text diagrams (default %d, at least %d)", report.DefaultExplainWidth, report.MinExplainWidth))
 	f.BoolVar(&o.showPasswords, "show-passwords", false, "print passwords instead of <hidden>")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no warnings on stderr")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
 	o.analysis.register(f)
+	o.analysis.registerProgress(f)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return explainFormats, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -94,7 +95,7 @@ func runExplain(o *explainOptions, s *streams) error {
 			return err
 		}
 	}
-	res, err := analyzeFiles(o.files, s, &o.analysis, o.analysis.decoderConfig())
+	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), o.analysis.decoderConfig())
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ type analysisFlags struct {
 	maxExpectations int
 	idleTimeout     time.Duration
 	threads         int
+	// progress is the progress line of commands that read files
+	// (registerProgress, progressTo); live capture leaves it off.
+	progress progressFlags
 }
 
 func defaultAnalysisFlags() analysisFlags {
@@ -70,6 +73,8 @@ func (a *analysisFlags) validate() error {
 		return fmt.Errorf("--threads must be 1 or 2")
 	case a.idleTimeout <= 0:
 		return fmt.Errorf("--idle-timeout must be positive")
+	case a.progress.on && a.progress.off:
+		return fmt.Errorf("--progress and --no-progress cannot be used together")
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/ftpsniff/ftpsniff/capture"
@@ -56,6 +58,13 @@ type pipelineHooks struct {
 // analyzeWith is analyze with hooks.
 func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep bool, h pipelineHooks) (*result, error) {
 	res := &result{}
+	// The progress line (nil when not shown) is looked at every
+	// progressEvery frames: one compare per frame, nothing allocated.
+	prog := af.progress.start(src)
+	nextProgress := int64(math.MaxInt64)
+	if prog != nil {
+		nextProgress = progressEvery
+	}
 	onSession := cfg.OnSession
 	cfg.OnSession = func(s *decoder.Session) {
 		if onSession != nil {
@@ -78,7 +87,7 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 		f         capture.Frame
 		hookFrame *capture.Frame // f as the frame hook sees it: f itself must not escape
 		decodeErr = map[string]int64{}
-		firstErr  = map[string]string{}
+		firstErr  = map[string]framePos{}
 		ahead     *reassembly.Ahead
 	)
 	if h.frame != nil {
@@ -123,6 +132,10 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 			break
 		}
 		res.Frames++
+		if res.Frames >= nextProgress {
+			nextProgress += progressEvery
+			prog.tick(res.Frames)
+		}
 		res.Bytes += int64(len(f.Data))
 		if res.First.IsZero() {
 			res.First = f.TS
@@ -136,7 +149,7 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 		if derr != nil {
 			key := derr.Error()
 			if decodeErr[key] == 0 && len(firstErr) < 64 {
-				firstErr[key] = fmt.Sprintf("packet %d", f.Number)
+				firstErr[key] = framePos{f.File, f.Number}
 			}
 			decodeErr[key]++
 			if h.frame != nil {
@@ -166,10 +179,36 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 	// Packets that could not be decoded are damage too: the report covers
 	// only what was read, and the exit status must say so.
 	res.Damaged = res.Damaged || len(decodeErr) > 0
-	for _, k := range sortedKeys(decodeErr) {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d packets not decoded: %s (first at %s)", decodeErr[k], k, firstErr[k]))
+	var names []string
+	if n, ok := src.(capture.Namer); ok && len(decodeErr) > 0 {
+		names = n.Names()
 	}
+	for _, k := range sortedKeys(decodeErr) {
+		msg := fmt.Sprintf("%d packets not decoded: %s", decodeErr[k], k)
+		if pos, ok := firstErr[k]; ok {
+			msg += " (first at " + pos.describe(names) + ")"
+		}
+		res.Warnings = append(res.Warnings, msg)
+	}
+	prog.done(res.Frames)
 	return res, nil
+}
+
+// framePos is where a frame was: its input (Frame.File) and its number
+// in that input.
+type framePos struct {
+	file   int
+	number int64
+}
+
+// describe is "packet K" when one input was read, "FILE packet K" when
+// several were (names from the source), so the packet can be found.
+func (p framePos) describe(names []string) string {
+	where := "packet " + strconv.FormatInt(p.number, 10)
+	if len(names) > 1 && p.file >= 0 && p.file < len(names) {
+		where = names[p.file] + " " + where
+	}
+	return where
 }
 
 // addLowerLimits folds the limits that fired below the decoder (TCP and IP

@@ -60,6 +60,7 @@ split across rotated files is reported once.`,
 	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (with SHA-256 and MIME type in the report)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
 	o.analysis.register(f)
+	o.analysis.registerProgress(f)
 	_ = cmd.MarkFlagDirname("extract")
 	return cmd
 }
@@ -122,7 +123,7 @@ func runRead(o *readOptions, s *streams) error {
 			writeErr = err
 		}
 	}
-	res, err := analyze(src, &o.analysis, cfg, false)
+	res, err := analyze(src, o.analysis.progressTo(s, o.quiet, o.json || o.transcript), cfg, false)
 	if extractor != nil {
 		// Flushes whatever the capture left open, marked partial.
 		if cerr := extractor.Close(); cerr != nil {
