@@ -136,7 +136,8 @@ type AssemblerStats struct {
 //     Close(CloseFIN) if it saw a FIN, else Close(CloseReused), and a new
 //     connection starts.
 //
-// A closed connection stays in the table as a tombstone for a while
+// A closed connection stays in the table as a tombstone (a grave of about
+// a hundred bytes; the Conn is released) for a while
 // (4 minutes, at most IdleTimeout) so that its late packets are dropped
 // instead of starting a phantom connection.
 //
@@ -194,10 +195,13 @@ type Assembler struct {
 	factory Factory
 	limits  Limits
 	conns   map[connKey]*Conn
-	// live is ordered by last activity (head: least recent); closed
-	// holds tombstones ordered by close time.
-	live, closed connList
-	lastID       uint64
+	// graves are the closed connections still lingering, by key and
+	// (buried) in close-time order; conns and graves never share a key.
+	graves map[connKey]*grave
+	buried graveList
+	// live is ordered by last activity (head: least recent).
+	live   connList
+	lastID uint64
 	// nowNs is the capture clock: the latest packet time seen.
 	nowNs      int64
 	idleNs     int64
@@ -232,6 +236,7 @@ func NewAssembler(f Factory, l Limits) *Assembler {
 		factory:    f,
 		limits:     l,
 		conns:      make(map[connKey]*Conn, min(l.MaxConns, 1024)),
+		graves:     make(map[connKey]*grave, min(l.MaxConns, 1024)),
 		idleNs:     int64(l.IdleTimeout),
 		lingerNs:   int64(min(l.IdleTimeout, tombstoneLinger)),
 		histBudget: l.MaxBuffer / 2,
@@ -268,25 +273,24 @@ func (a *Assembler) Process(p *Packet) {
 	ack := p.Flags&ACK != 0
 	key := keyOf(p.Src, p.Dst)
 	c := a.conns[key]
-	if c != nil {
-		switch {
-		case c.state.closed:
-			if !syn || !a.newISN(c, p) {
+	switch {
+	case c == nil:
+		if g := a.graves[key]; g != nil {
+			if !syn || !g.newISN(p) {
 				a.stats.PacketsAfterClose++
 				return
 			}
-			a.drop(c)
+			a.forget(g)
 			a.stats.PortReuses++
-			c = nil
-		case syn && !ack && a.newISN(c, p):
-			if !a.replace(c, p.TS) {
-				// Not even a touch: a client retrying to reuse the port
-				// must be able to reach reuseQuiet.
-				a.stats.StraySYNs++
-				return
-			}
-			c = nil
 		}
+	case syn && !ack && a.newISN(c, p):
+		if !a.replace(c, p.TS) {
+			// Not even a touch: a client retrying to reuse the port
+			// must be able to reach reuseQuiet.
+			a.stats.StraySYNs++
+			return
+		}
+		c = nil
 	}
 	if c == nil {
 		c = a.open(key, p)
@@ -309,7 +313,8 @@ func (a *Assembler) Flush(ts time.Time) {
 		a.closeConn(c, endReason(c, CloseCaptureEnd), ts)
 	}
 	clear(a.conns)
-	a.live, a.closed = connList{}, connList{}
+	clear(a.graves)
+	a.live, a.buried = connList{}, graveList{}
 }
 
 // Advance moves the capture clock to now without a packet and closes the
@@ -341,20 +346,20 @@ func (a *Assembler) expire(ts time.Time) {
 		a.live.remove(c)
 		delete(a.conns, c.state.key)
 	}
-	for c := a.closed.head; c != nil && a.nowNs-c.state.lastNs > a.lingerNs; c = a.closed.head {
-		a.drop(c)
+	for g := a.buried.head; g != nil && a.nowNs-g.lastNs > a.lingerNs; g = a.buried.head {
+		a.forget(g)
 	}
 }
 
 // newISN reports whether p, a SYN or SYN-ACK, starts something other than
 // what c's direction from p.Src already synchronized: a retransmitted SYN
 // carries the same ISN. A SYN from a side not heard from yet
-// (simultaneous open, or a SYN-ACK after a lost SYN) is part of c when c
-// is live.
+// (simultaneous open, or a SYN-ACK after a lost SYN) is part of c. (A
+// closed connection answers with grave.newISN.)
 func (a *Assembler) newISN(c *Conn, p *Packet) bool {
 	h := &c.state.dir[dirOf(c, p)]
 	if !h.init {
-		return c.state.closed
+		return false
 	}
 	return !h.synced || h.isn != p.Seq
 }
@@ -381,7 +386,7 @@ func (a *Assembler) replace(c *Conn, ts time.Time) bool {
 // open creates the connection of p's first packet and offers it to the
 // Factory.
 func (a *Assembler) open(key connKey, p *Packet) *Conn {
-	if len(a.conns) >= a.limits.MaxConns {
+	if len(a.conns)+len(a.graves) >= a.limits.MaxConns {
 		a.makeRoom(p.TS)
 	}
 	a.lastID++
@@ -416,8 +421,8 @@ func (a *Assembler) open(key connKey, p *Packet) *Conn {
 // makeRoom frees a table entry: the oldest tombstone if any, else the
 // least recently active connection.
 func (a *Assembler) makeRoom(ts time.Time) {
-	if c := a.closed.head; c != nil {
-		a.drop(c)
+	if g := a.buried.head; g != nil {
+		a.forget(g)
 		return
 	}
 	c := a.live.head
@@ -427,10 +432,10 @@ func (a *Assembler) makeRoom(ts time.Time) {
 	delete(a.conns, c.state.key)
 }
 
-// drop forgets a tombstone.
-func (a *Assembler) drop(c *Conn) {
-	a.closed.remove(c)
-	delete(a.conns, c.state.key)
+// forget drops a grave.
+func (a *Assembler) forget(g *grave) {
+	a.buried.remove(g)
+	delete(a.graves, g.key)
 }
 
 // touch marks c as the most recently active connection.
@@ -715,13 +720,14 @@ func (a *Assembler) resync(c *Conn, ts time.Time) {
 	}
 }
 
-// finish closes c and keeps it as a tombstone.
+// finish closes c and keeps its grave (a tombstone) for late packets.
 func (a *Assembler) finish(c *Conn, reason CloseReason, ts time.Time) {
 	a.closeConn(c, reason, ts)
 	a.live.remove(c)
-	c.state.closed = true
-	c.state.lastNs = a.nowNs
-	a.closed.pushBack(c)
+	delete(a.conns, c.state.key)
+	g := bury(c, a.nowNs)
+	a.graves[g.key] = g
+	a.buried.pushBack(g)
 }
 
 // closeConn delivers what c still holds, releases its memory and calls

@@ -130,12 +130,12 @@ func (ck *fzChecker) checkAssembler() {
 	if a.histBytes > a.histBudget {
 		ck.t.Fatalf("history %d, budget %d", a.histBytes, a.histBudget)
 	}
-	if len(a.conns) > a.limits.MaxConns || len(a.conns) != a.live.n+a.closed.n {
-		ck.t.Fatalf("table %d, live %d, closed %d, limit %d", len(a.conns), a.live.n, a.closed.n, a.limits.MaxConns)
+	if len(a.conns)+len(a.graves) > a.limits.MaxConns || len(a.conns) != a.live.n || len(a.graves) != a.buried.n {
+		ck.t.Fatalf("table %d+%d graves, live %d, buried %d, limit %d", len(a.conns), len(a.graves), a.live.n, a.buried.n, a.limits.MaxConns)
 	}
 	sum := 0
 	for c := a.live.head; c != nil; c = c.state.next {
-		if c.state.closed || a.conns[c.state.key] != c {
+		if a.conns[c.state.key] != c || a.graves[c.state.key] != nil {
 			ck.t.Fatalf("conn %d: live list out of sync", c.ID)
 		}
 		if c.state.bufCost > a.limits.MaxConnBuffer {
@@ -160,10 +160,12 @@ func (ck *fzChecker) checkAssembler() {
 	if sum != a.buffered {
 		ck.t.Fatalf("buffered %d, connections hold %d", a.buffered, sum)
 	}
-	for c := a.closed.head; c != nil; c = c.state.next {
-		if !c.state.closed || c.state.stream != nil {
-			ck.t.Fatalf("conn %d: closed list out of sync", c.ID)
+	last := int64(0)
+	for g := a.buried.head; g != nil; g = g.next {
+		if a.graves[g.key] != g || a.conns[g.key] != nil || g.lastNs < last {
+			ck.t.Fatalf("grave %v: list out of sync", g.key)
 		}
+		last = g.lastNs
 	}
 }
 

@@ -35,20 +35,15 @@ func keyOf(src, dst netip.AddrPort) connKey {
 type connState struct {
 	key connKey
 	// prev and next link the connection into the assembler's live list
-	// (ordered by last activity) or, once closed, its closed list
-	// (ordered by close time).
+	// (ordered by last activity).
 	prev, next *Conn
-	// lastNs is the capture clock (Unix nanoseconds) of the last packet
-	// while live, of the close once closed.
+	// lastNs is the capture clock (Unix nanoseconds) of the last packet.
 	lastNs int64
 	// stream is nil for a connection the Factory did not want and after
 	// Close.
 	stream Stream
 	// mode is the Mode the stream asked for at the last packet.
 	mode Mode
-	// closed marks a tombstone: Close was called, the entry only stops
-	// late packets of the same connection from starting a new one.
-	closed bool
 	// synSeen: a SYN without ACK came from the client; synAckSeen: the
 	// server answered it with a SYN-ACK acknowledging the client's ISN.
 	synSeen, synAckSeen bool

@@ -1,0 +1,89 @@
+package reassembly
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// TestGraves: a closed connection leaves only a small grave in the table,
+// which still drops its late packets and its retransmitted SYN, gives way
+// to a SYN with a new ISN, and goes after tombstoneLinger; memory after
+// thousands of closes is the graves', not the connections'.
+func TestGraves(t *testing.T) {
+	if sz := unsafe.Sizeof(grave{}); sz > 128 || sz*8 > unsafe.Sizeof(Conn{}) {
+		t.Errorf("a grave is %d bytes, a Conn %d: a tombstone should cost a fraction of a connection", sz, unsafe.Sizeof(Conn{}))
+	}
+	const n = 2000
+	a := NewAssembler(&nopStream{mode: Reassemble}, Limits{})
+	cli := func(i int) netip.AddrPort {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{192, 0, 2, byte(1 + i%200)}), uint16(20000+i))
+	}
+	for i := range n {
+		c, isn := cli(i), uint32(1000*i)
+		for _, p := range []Packet{
+			asSeg(i, c, asSrv, SYN, isn, 0, ""),
+			asSeg(i, asSrv, c, SYN|ACK, 7, isn+1, ""),
+			asSeg(i, c, asSrv, ACK, isn+1, 8, ""),
+			asSeg(i, c, asSrv, FIN|ACK, isn+1, 8, ""),
+			asSeg(i, asSrv, c, FIN|ACK, 8, isn+2, ""),
+		} {
+			a.Process(&p)
+		}
+	}
+	if len(a.conns) != 0 || len(a.graves) != n || a.buried.n != n {
+		t.Fatalf("after %d closes: %d connections, %d graves (%d buried)", n, len(a.conns), len(a.graves), a.buried.n)
+	}
+
+	before := a.Stats()
+	late := []Packet{
+		asSeg(n, cli(5), asSrv, ACK, 5000+2, 9, ""),   // the last ACK
+		asSeg(n, cli(6), asSrv, SYN, 6000, 0, ""),     // retransmitted SYN
+		asSeg(n, asSrv, cli(7), SYN|ACK, 7, 7001, ""), // retransmitted SYN-ACK
+	}
+	for i := range late {
+		a.Process(&late[i])
+	}
+	st := a.Stats()
+	if st.PacketsAfterClose-before.PacketsAfterClose != 3 || st.Conns != before.Conns {
+		t.Errorf("late packets: %d dropped, %d new connections; want 3 and 0",
+			st.PacketsAfterClose-before.PacketsAfterClose, st.Conns-before.Conns)
+	}
+
+	reuse := asSeg(n+1, cli(8), asSrv, SYN, 123456, 0, "")
+	a.Process(&reuse)
+	if st := a.Stats(); st.PortReuses != 1 || st.Conns != before.Conns+1 || len(a.graves) != n-1 || a.graves[keyOf(cli(8), asSrv)] != nil {
+		t.Errorf("port reuse: reuses %d, conns +%d, graves %d", st.PortReuses, st.Conns-before.Conns, len(a.graves))
+	}
+
+	// Past the linger, one packet expires every grave.
+	later := asSeg(n, cli(n+1), asSrv, SYN, 1, 0, "")
+	later.TS = later.TS.Add(tombstoneLinger + time.Second)
+	a.Process(&later)
+	if len(a.graves) != 0 || a.buried.n != 0 || a.buried.head != nil {
+		t.Errorf("after the linger: %d graves left", len(a.graves))
+	}
+}
+
+// TestGravesMakeRoom: graves count against Limits.MaxConns and are the
+// first to go when the table is full, before any live connection.
+func TestGravesMakeRoom(t *testing.T) {
+	a := NewAssembler(&nopStream{mode: Reassemble}, Limits{MaxConns: 3})
+	c1 := netip.MustParseAddrPort("192.0.2.1:1001")
+	c2 := netip.MustParseAddrPort("192.0.2.2:1002")
+	c3 := netip.MustParseAddrPort("192.0.2.3:1003")
+	pkts := []Packet{
+		asSeg(0, c1, asSrv, SYN, 10, 0, ""),
+		asSeg(1, c1, asSrv, RST, 11, 0, ""), // c1 closed: a grave
+		asSeg(2, c2, asSrv, SYN, 20, 0, ""),
+		asSeg(3, c3, asSrv, SYN, 30, 0, ""),
+		asSeg(4, asCli, asSrv, SYN, 40, 0, ""), // full: c1's grave goes
+	}
+	for i := range pkts {
+		a.Process(&pkts[i])
+	}
+	if len(a.conns) != 3 || len(a.graves) != 0 || a.Stats().LimitHits["max_conns"] != 0 {
+		t.Errorf("table: %d live, %d graves, max_conns hits %d; want 3, 0, 0", len(a.conns), len(a.graves), a.Stats().LimitHits["max_conns"])
+	}
+}
