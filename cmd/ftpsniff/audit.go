@@ -143,12 +143,17 @@ func runAudit(o *auditOptions, s *streams) error {
 	if !validFormat(o.format) {
 		return fail(exitUsage, fmt.Errorf("--format must be one of table, json, csv, markdown"))
 	}
-	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), o.analysis.decoderConfig())
+	// The auditor digests each session as it becomes final; no session
+	// is kept, so a long capture is audited in little memory.
+	auditor := audit.NewAuditor(acfg)
+	dcfg := o.analysis.decoderConfig()
+	dcfg.OnSession = auditor.Add
+	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), dcfg, false)
 	if err != nil {
 		return err
 	}
-	creds := audit.Credentials(res.Sessions)
-	findings := audit.Audit(res.Sessions, acfg)
+	creds := auditor.Credentials()
+	findings := auditor.Findings()
 
 	out := bufio.NewWriterSize(s.out, 64<<10)
 	ropts := report.Options{ShowPasswords: o.showPasswords}

@@ -95,7 +95,7 @@ func runExplain(o *explainOptions, s *streams) error {
 			return err
 		}
 	}
-	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), o.analysis.decoderConfig())
+	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), o.analysis.decoderConfig(), true)
 	if err != nil {
 		return err
 	}

@@ -222,7 +222,7 @@ func TestExplainHTMLInChromium(t *testing.T) {
 
 	// What the page should show, from the same analysis.
 	af := defaultAnalysisFlags()
-	res, err := analyzeFiles(files, &streams{in: bytes.NewReader(nil), out: &bytes.Buffer{}, err: &bytes.Buffer{}}, &af, af.decoderConfig())
+	res, err := analyzeFiles(files, &streams{in: bytes.NewReader(nil), out: &bytes.Buffer{}, err: &bytes.Buffer{}}, &af, af.decoderConfig(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
