@@ -60,12 +60,17 @@ func (j *JSONWriter) Session(s *decoder.Session) error {
 
 // Summary writes a "summary" record, an ftpsniff extension to the
 // contract: {"type":"summary","sessions":N,"transfers":N,"logins":N,
-// "limits":{"name":count,...}}. limits is always an object, empty when no
-// limit fired, with keys in sorted order.
-func (j *JSONWriter) Summary(sum decoder.Summary) error {
+// "limits":{"name":count,...},"packets":N,"bytes":N,"first":T,"last":T,
+// "damaged":B,"warnings":[...]}. limits is always an object, empty when
+// no limit fired, with keys in sorted order; warnings always an array.
+func (j *JSONWriter) Summary(sum decoder.Summary, in Input) error {
 	limits := sum.Limits
 	if limits == nil {
 		limits = map[string]int64{}
+	}
+	warnings := in.Warnings
+	if warnings == nil {
+		warnings = []string{}
 	}
 	return j.write(jsonSummary{
 		Type:      "summary",
@@ -73,7 +78,29 @@ func (j *JSONWriter) Summary(sum decoder.Summary) error {
 		Transfers: sum.Transfers,
 		Logins:    sum.Logins,
 		Limits:    limits,
+		Packets:   in.Packets,
+		Bytes:     in.Bytes,
+		First:     jsonTime(in.First),
+		Last:      jsonTime(in.Last),
+		Damaged:   in.Damaged,
+		Warnings:  warnings,
 	})
+}
+
+// Input is what a run knows about the capture it read beyond the
+// sessions: how much it read and whether all of it could be read. The
+// summary record carries it, so that a saved report says by itself that
+// it covers only part of a damaged capture.
+type Input struct {
+	// Packets and Bytes are the frames read and their captured bytes.
+	Packets, Bytes int64
+	// First and Last are the earliest and latest frame times.
+	First, Last time.Time
+	// Damaged: an input ended early (truncated, corrupt) or some packets
+	// could not be decoded; the report covers the rest.
+	Damaged bool
+	// Warnings are the problems met, one line each, as printed on stderr.
+	Warnings []string
 }
 
 func (j *JSONWriter) write(v any) error {
@@ -240,6 +267,12 @@ type jsonSummary struct {
 	Transfers int              `json:"transfers"`
 	Logins    int              `json:"logins"`
 	Limits    map[string]int64 `json:"limits"`
+	Packets   int64            `json:"packets"`
+	Bytes     int64            `json:"bytes"`
+	First     jsonTime         `json:"first"`
+	Last      jsonTime         `json:"last"`
+	Damaged   bool             `json:"damaged"`
+	Warnings  []string         `json:"warnings"`
 }
 
 func (j *JSONWriter) session(s *decoder.Session) jsonSession {

@@ -72,6 +72,9 @@ var (
 	summaryKeys          = []keySpec{
 		spec("type", kString), spec("sessions", kNumber), spec("transfers", kNumber),
 		spec("logins", kNumber), spec("limits", kObject),
+		spec("packets", kNumber), spec("bytes", kNumber),
+		spec("first", kTime, kNull), spec("last", kTime, kNull),
+		spec("damaged", kBool), spec("warnings", kArray),
 	}
 	timeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$`)
 )
@@ -168,7 +171,7 @@ func writeJSON(t *testing.T, opts Options, sessions []*decoder.Session, sum *dec
 		}
 	}
 	if sum != nil {
-		if err := j.Summary(*sum); err != nil {
+		if err := j.Summary(*sum, Input{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -42,7 +42,7 @@ func TestGolden(t *testing.T) {
 					return err
 				}
 			}
-			return j.Summary(fixtureSummary())
+			return j.Summary(fixtureSummary(), Input{})
 		}},
 	}
 	for _, tt := range tests {

@@ -242,7 +242,7 @@ func runLive(o *liveOptions, s *streams) error {
 	var writeErr error
 	switch {
 	case o.json:
-		writeErr = lr.jw.Summary(res.Summary)
+		writeErr = lr.jw.Summary(res.Summary, res.input())
 	default:
 		if lr.shown > 0 {
 			out.WriteByte('\n')

@@ -11,6 +11,7 @@ import (
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
 	"github.com/ftpsniff/ftpsniff/reassembly"
+	"github.com/ftpsniff/ftpsniff/report"
 )
 
 // result is what one analysis run produced.
@@ -27,6 +28,14 @@ type result struct {
 	Bytes   int64
 	First   time.Time
 	Last    time.Time
+}
+
+// input is what the summary record says about the capture read.
+func (r *result) input() report.Input {
+	return report.Input{
+		Packets: r.Frames, Bytes: r.Bytes, First: r.First, Last: r.Last,
+		Damaged: r.Damaged, Warnings: r.Warnings,
+	}
 }
 
 // analyze runs frames from src through reassembly and the FTP decoder.

@@ -283,7 +283,7 @@ func renderPipeline(t *testing.T, data []byte) (string, bool) {
 			t.Fatalf("json finding: %v", err)
 		}
 	}
-	if err := jw.Summary(res.Summary); err != nil {
+	if err := jw.Summary(res.Summary, res.input()); err != nil {
 		t.Fatalf("json summary: %v", err)
 	}
 	for _, line := range strings.Split(strings.TrimSuffix(js.String(), "\n"), "\n") {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -45,5 +47,44 @@ func TestUndecodedWarningNamesTheFile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJSONSummarySaysDamaged: the summary record of read --json carries
+// what stderr says (damaged, the warnings) and how much was read, so a
+// saved report tells by itself that it covers only part of a capture.
+func TestJSONSummarySaysDamaged(t *testing.T) {
+	t.Chdir(repoRoot)
+	tests := []struct {
+		file     string
+		damaged  bool
+		warnings []string
+	}{
+		{"testdata/pcaps/vsftpd-anon-passive.pcap", false, []string{}},
+		{"testdata/broken/cut-in-record-data.pcap", true, []string{
+			"testdata/broken/cut-in-record-data.pcap: capture file is truncated: file ends inside a packet record (after 25 packets)"}},
+		{"testdata/broken/tcp-header-cut.pcap", true, []string{
+			"1 packets not decoded: TCP: packet too short (first at packet 16)"}},
+	}
+	for _, tc := range tests {
+		out, _, _ := runCLI(t, nil, "read", "--json", tc.file)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		var sum struct {
+			Type     string
+			Packets  int64
+			Bytes    int64
+			First    *string
+			Damaged  bool
+			Warnings []string
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Type != "summary" {
+			t.Fatalf("%s: last record %q: %v", tc.file, lines[len(lines)-1], err)
+		}
+		if sum.Damaged != tc.damaged || !slices.Equal(sum.Warnings, tc.warnings) {
+			t.Errorf("%s: damaged %v, warnings %q; want %v, %q", tc.file, sum.Damaged, sum.Warnings, tc.damaged, tc.warnings)
+		}
+		if sum.Packets <= 0 || sum.Bytes <= sum.Packets || sum.First == nil {
+			t.Errorf("%s: packets %d, bytes %d, first %v", tc.file, sum.Packets, sum.Bytes, sum.First)
+		}
 	}
 }

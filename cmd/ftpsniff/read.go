@@ -142,7 +142,7 @@ func runRead(o *readOptions, s *streams) error {
 				endErr = err
 			}
 		}
-		if err := jw.Summary(res.Summary); err != nil && endErr == nil {
+		if err := jw.Summary(res.Summary, res.input()); err != nil && endErr == nil {
 			endErr = err
 		}
 	case tw != nil:
