@@ -8,6 +8,9 @@
 // peak resident memory come from wait4(2)'s rusage. The floor is a
 // hidden mode of this binary ("ftpsniff-bench floor FILE"), run first so
 // that the file is in the page cache for everyone.
+//
+// "ftpsniff-bench live FILE" (make bench-live, root) replays the capture
+// with tcpreplay over a veth pair to `ftpsniff live` instead (live.go).
 package main
 
 import (
@@ -37,6 +40,12 @@ func main() {
 		switch os.Args[1] {
 		case "floor", "floor-ahead", "read-only", "pipeline", "pipeline-ahead":
 			if err := floor(os.Args[1], os.Args[2:], os.Stdout); err != nil {
+				fmt.Fprintln(os.Stderr, "ftpsniff-bench:", err)
+				os.Exit(1)
+			}
+			return
+		case "live":
+			if err := liveMain(os.Args[2:], os.Stdout, os.Stderr); err != nil {
 				fmt.Fprintln(os.Stderr, "ftpsniff-bench:", err)
 				os.Exit(1)
 			}

@@ -57,6 +57,8 @@ event (session opened, login attempt and outcome, transfer started and
 finished, session closed; with --transcript every command and reply too),
 then, when the capture ends (Ctrl-C, SIGTERM, --duration or --count), the
 same closing report as 'ftpsniff read' and the capture statistics on stderr.
+Packets already in the capture buffer when Ctrl-C comes are still analysed
+(a second Ctrl-C quits at once).
 
 The default capture filter keeps every TCP packet (and IP fragments), not
 only port 21: data connections use ports announced inside the FTP dialogue.
@@ -216,10 +218,13 @@ func runLive(o *liveOptions, s *streams) error {
 
 	hooks := pipelineHooks{
 		stop: func() bool {
-			if ctx.Err() != nil {
+			if o.count > 0 && lr.frames >= o.count {
 				return true
 			}
-			return o.count > 0 && lr.frames >= o.count
+			if ctx.Err() == nil {
+				return false
+			}
+			return lr.drained(src, stopSignals)
 		},
 		idle:  lr.idle,
 		frame: lr.frame,
@@ -234,6 +239,10 @@ func runLive(o *liveOptions, s *streams) error {
 	if err != nil {
 		return fail(exitError, err)
 	}
+	// The counters as the analysis ended, before the closing report takes
+	// its time: after a drain on a quiet link, captured = received -
+	// dropped by kernel.
+	st, stErr := src.Stats()
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) && !o.quiet && !o.json {
 		fmt.Fprintln(s.err)
 	}
@@ -265,7 +274,7 @@ func runLive(o *liveOptions, s *streams) error {
 			warn(s.err, false, w)
 		}
 	}
-	if st, err := src.Stats(); err == nil {
+	if stErr == nil {
 		if !o.quiet {
 			fmt.Fprintf(s.err, "ftpsniff: %d packets captured, %d received by filter, %d dropped by kernel, %d dropped by interface\n",
 				res.Frames, st.Received, st.DroppedKernel, st.DroppedInterface)
@@ -275,7 +284,7 @@ func runLive(o *liveOptions, s *streams) error {
 			partial = true
 		}
 	} else {
-		warn(s.err, o.quiet, "capture statistics: "+err.Error())
+		warn(s.err, o.quiet, "capture statistics: "+stErr.Error())
 	}
 	if sv != nil {
 		if err := sv.w.Close(); err != nil && sv.err == nil {
@@ -318,6 +327,39 @@ type liveRun struct {
 	dropped  int
 	shown    int
 	writeErr error
+
+	// The drain after a stop request (see drained).
+	stopping   bool
+	drainTo    int64
+	drainUntil time.Time
+	drainIdle  bool
+}
+
+// liveDrainLimit bounds the drain after a stop request in wall time, for
+// a decoder much slower than the link that filled a large buffer.
+const liveDrainLimit = 10 * time.Second
+
+// drained reports whether a stopping capture may end. Packets the kernel
+// already put in the capture buffer when the stop request (Ctrl-C,
+// SIGTERM, --duration) came are still analysed: stopping at once would
+// leave them unread, counted by libpcap as received but never seen, and
+// the closing report would miss the end of the traffic. The drain ends
+// when every packet received by then (received - dropped by kernel) was
+// read, when the interface is quiet for the read timeout, or after
+// liveDrainLimit, whichever comes first; release restores the default
+// signal handling, so a second Ctrl-C ends the process at once.
+func (r *liveRun) drained(src capture.LiveSource, release func()) bool {
+	if !r.stopping {
+		r.stopping = true
+		release()
+		st, err := src.Stats()
+		if err != nil {
+			return true
+		}
+		r.drainTo = st.Received - st.DroppedKernel
+		r.drainUntil = time.Now().Add(liveDrainLimit)
+	}
+	return r.drainIdle || r.frames >= r.drainTo || time.Now().After(r.drainUntil)
 }
 
 // event streams one decoder event as a line and flushes it, so a pipe
@@ -397,6 +439,11 @@ type clockAdvancer interface {
 // flushes -w. This is the only place ftpsniff uses the wall clock for
 // analysis, and only live.
 func (r *liveRun) idle(asm *reassembly.Assembler, last time.Time) {
+	if r.stopping {
+		// Nothing left in the capture buffer: the drain is over.
+		r.drainIdle = true
+		return
+	}
 	if r.sv != nil {
 		r.sv.flush()
 		r.lastFlush = time.Now()
