@@ -243,6 +243,14 @@ func runLive(o *liveOptions, s *streams) error {
 	// its time: after a drain on a quiet link, captured = received -
 	// dropped by kernel.
 	st, stErr := src.Stats()
+	if stErr == nil && (st.DroppedKernel > 0 || st.DroppedInterface > 0) {
+		// Lost before ftpsniff saw them: the report is partial, and the
+		// summary record says so like the damage of a file.
+		res.Damaged = true
+		res.Warnings = append(res.Warnings, fmt.Sprintf(
+			"%d packets dropped by the kernel, %d by the interface: the report may miss data (raise --buffer-size, narrow --bpf)",
+			st.DroppedKernel, st.DroppedInterface))
+	}
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) && !o.quiet && !o.json {
 		fmt.Fprintln(s.err)
 	}
@@ -278,10 +286,6 @@ func runLive(o *liveOptions, s *streams) error {
 		if !o.quiet {
 			fmt.Fprintf(s.err, "ftpsniff: %d packets captured, %d received by filter, %d dropped by kernel, %d dropped by interface\n",
 				res.Frames, st.Received, st.DroppedKernel, st.DroppedInterface)
-		}
-		if st.DroppedKernel > 0 || st.DroppedInterface > 0 {
-			warn(s.err, o.quiet, "packets were dropped: the report may miss data (raise --buffer-size, narrow --bpf)")
-			partial = true
 		}
 	} else {
 		warn(s.err, o.quiet, "capture statistics: "+stErr.Error())
