@@ -145,7 +145,7 @@ func runAudit(o *auditOptions, s *streams) error {
 	}
 	// The auditor digests each session as it becomes final; no session
 	// is kept, so a long capture is audited in little memory.
-	auditor := audit.NewAuditor(acfg)
+	auditor := audit.NewAuditor(acfg, true)
 	dcfg := o.analysis.decoderConfig()
 	dcfg.OnSession = auditor.Add
 	res, err := analyzeFiles(o.files, s, o.analysis.progressTo(s, o.quiet, false), dcfg, false)

@@ -104,7 +104,7 @@ func runRead(o *readOptions, s *streams) error {
 	switch {
 	case o.json:
 		jw = report.NewJSONWriter(out, ropts)
-		auditor = audit.NewAuditor(audit.DefaultConfig())
+		auditor = audit.NewAuditor(audit.DefaultConfig(), false)
 	case o.transcript:
 		tw = report.NewTranscriptWriter(out, ropts)
 	}

@@ -328,7 +328,7 @@ func (c Config) withDefaults() Config {
 // the order of Kinds()), then client, server and detail. Nil sessions are
 // skipped.
 func Audit(sessions []*decoder.Session, cfg Config) []Finding {
-	a := NewAuditor(cfg)
+	a := NewAuditor(cfg, false)
 	for _, s := range sessions {
 		a.Add(s)
 	}

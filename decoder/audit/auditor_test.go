@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,26 +12,32 @@ import (
 )
 
 // TestAuditorForgetsSessions: an Auditor fed every recorded capture's
-// sessions, in reverse order, gives Audit's findings and credentials even
-// after the sessions' transcripts, transfers and features were wiped
-// right after Add: the digest keeps nothing of them that the checks
-// would still read, which is what lets `read --json` stream sessions out
-// and audit a capture of any length.
+// sessions in reverse order, each wiped (transcript, transfers, features)
+// right after Add, gives what Audit and Credentials give on the intact
+// sessions in capture order: Add keeps nothing of a session that a check
+// still reads, and the order of Add does not matter. That is what lets
+// `read --json` and `audit` stream sessions and audit a capture of any
+// length.
 func TestAuditorForgetsSessions(t *testing.T) {
 	paths, err := filepath.Glob("../../testdata/pcaps/*.pcap*")
 	if err != nil || len(paths) < 10 {
 		t.Fatalf("recorded captures: %v (%d)", err, len(paths))
 	}
 	var sessions []*decoder.Session
-	for _, p := range paths {
-		sessions = append(sessions, analyze(t, p)...)
+	for i, p := range paths {
+		for _, s := range analyze(t, p) {
+			// IDs are unique within one run; these are many runs (and
+			// some captures hold the same sessions).
+			s.ID = fmt.Sprintf("%s/%d", s.ID, i)
+			sessions = append(sessions, s)
+		}
 	}
 	want, wantCreds := audit.Audit(sessions, audit.Config{}), audit.Credentials(sessions)
 	if len(want) < 10 {
 		t.Fatalf("only %d findings over %d sessions", len(want), len(sessions))
 	}
 
-	a := audit.NewAuditor(audit.Config{})
+	a := audit.NewAuditor(audit.Config{}, true)
 	for _, s := range slices.Backward(sessions) {
 		a.Add(s)
 		wipe(s)

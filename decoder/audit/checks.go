@@ -23,42 +23,90 @@ type aggKey struct {
 }
 
 // aggregate accumulates the evidence of one finding across sessions.
+//
+// Sessions reach the checks in the order they end, not the order they
+// started, so every list that Audit defines "in the order met" (session
+// IDs, targets, commands, verbs, codes) keeps each value with the key it
+// was first met at (orderKey) and is sorted when the finding is written:
+// the result is what reading the sessions in capture order gives.
 type aggregate struct {
-	f        Finding
-	sessions map[string]bool
-	targets  map[netip.AddrPort]bool
-	commands map[string]bool
+	f Finding
+	// lastSession is the session that touched the finding last; a
+	// session is counted once however often it touches it.
+	lastSession string
+	// ids are the MaxSessionIDs first sessions in capture order.
+	ids      []orderKey
+	targets  ranked[netip.AddrPort]
+	commands ranked[string]
+	verbs    ranked[string] // PORT, EPRT; EXEC, CPFR
+	codes    ranked[int]    // distinct reply codes
 	// users is every distinct user seen; only whether there is one or
 	// several matters, so it stops growing at two.
 	users []string
-	verbs []string // distinct, in order met (PORT, EPRT; EXEC, CPFR)
-	codes []int    // distinct reply codes, in order met
+	// anonUser is the anonymous name of the first anonymous login.
+	anonUser    string
+	anonUserKey orderKey
 	// Counters the Detail sentence reads.
 	withPassword, withoutPassword, unseenReply  int
 	beforeLogin, fellBack, passwordToo, natLike int
 }
 
-func (a *aggregate) addTarget(ap netip.AddrPort, max int) {
-	if !ap.IsValid() || a.targets[ap] {
-		return
+// orderKey places a piece of evidence where reading the sessions in
+// capture order (start time, then ID) would meet it: seq counts the
+// evidence within its session.
+type orderKey struct {
+	start time.Time
+	id    string
+	seq   int
+}
+
+func (k orderKey) compare(o orderKey) int {
+	return cmp.Or(k.start.Compare(o.start), cmp.Compare(k.id, o.id), cmp.Compare(k.seq, o.seq))
+}
+
+// ranked is a set of values, each with the key it was first met at.
+type ranked[T comparable] struct {
+	first map[T]orderKey
+}
+
+func (r *ranked[T]) add(v T, k orderKey) {
+	if r.first == nil {
+		r.first = map[T]orderKey{}
 	}
-	a.targets[ap] = true
-	if len(a.f.Targets) < max {
-		a.f.Targets = append(a.f.Targets, ap)
+	if old, ok := r.first[v]; !ok || k.compare(old) < 0 {
+		r.first[v] = k
 	}
 }
 
-func (a *aggregate) addCommand(c string, max int) {
+func (r *ranked[T]) len() int { return len(r.first) }
+
+// list returns the first limit values in the order met (nil when none).
+func (r *ranked[T]) list(limit int) []T {
+	if len(r.first) == 0 {
+		return nil
+	}
+	out := make([]T, 0, len(r.first))
+	for v := range r.first {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b T) int { return r.first[a].compare(r.first[b]) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func (g *aggregator) addTarget(a *aggregate, ap netip.AddrPort) {
+	if ap.IsValid() {
+		a.targets.add(ap, g.next())
+	}
+}
+
+func (g *aggregator) addCommand(a *aggregate, c string) {
 	if len(c) > maxCommandLen {
 		c = c[:maxCommandLen]
 	}
-	if a.commands[c] {
-		return
-	}
-	a.commands[c] = true
-	if len(a.f.Commands) < max {
-		a.f.Commands = append(a.f.Commands, c)
-	}
+	a.commands.add(c, g.next())
 }
 
 func (a *aggregate) addUser(u string) {
@@ -71,27 +119,39 @@ func (a *aggregate) addUser(u string) {
 	}
 }
 
-func (a *aggregate) addVerb(v string) {
-	if len(a.verbs) < 8 && !slices.Contains(a.verbs, v) {
-		a.verbs = append(a.verbs, v)
+func (g *aggregator) addVerb(a *aggregate, v string) { a.verbs.add(v, g.next()) }
+
+func (g *aggregator) addCode(a *aggregate, c int) {
+	if c != 0 {
+		a.codes.add(c, g.next())
 	}
 }
 
-func (a *aggregate) addCode(c int) {
-	if c != 0 && len(a.codes) < 8 && !slices.Contains(a.codes, c) {
-		a.codes = append(a.codes, c)
-	}
-}
+// maxListedCodes bounds the verbs and reply codes a Detail names.
+const maxListedCodes = 8
 
 // aggregator collects the per-session findings.
 type aggregator struct {
 	cfg   Config
 	byKey map[aggKey]*aggregate
 	order []*aggregate
+	// cur is the session being checked; next numbers its evidence.
+	cur orderKey
 }
 
 func newAggregator(cfg Config) *aggregator {
 	return &aggregator{cfg: cfg, byKey: map[aggKey]*aggregate{}}
+}
+
+// begin starts the checks of session f.
+func (g *aggregator) begin(f *sessionFacts) {
+	g.cur = orderKey{start: f.s.Start, id: f.s.ID}
+}
+
+// next is the key of the next piece of evidence of the current session.
+func (g *aggregator) next() orderKey {
+	g.cur.seq++
+	return g.cur
 }
 
 // at returns the finding kind/sub between f's client and server, creating
@@ -110,9 +170,6 @@ func (g *aggregator) at(kind Kind, f *sessionFacts, sub string, t time.Time, sev
 				ClientIP: f.client, ServerIP: f.server,
 				Time: t, End: t,
 			},
-			sessions: map[string]bool{},
-			targets:  map[netip.AddrPort]bool{},
-			commands: map[string]bool{},
 		}
 		g.byKey[k] = a
 		g.order = append(g.order, a)
@@ -124,20 +181,41 @@ func (g *aggregator) at(kind Kind, f *sessionFacts, sub string, t time.Time, sev
 		a.f.End = t
 	}
 	a.f.Severity = max(a.f.Severity, sev)
-	if !a.sessions[f.s.ID] {
-		a.sessions[f.s.ID] = true
+	if a.lastSession != f.s.ID {
+		a.lastSession = f.s.ID
 		a.f.Sessions++
-		if len(a.f.SessionIDs) < g.cfg.MaxSessionIDs {
-			a.f.SessionIDs = append(a.f.SessionIDs, f.s.ID)
-		}
+		a.ids = keepFirst(a.ids, orderKey{start: f.s.Start, id: f.s.ID}, g.cfg.MaxSessionIDs)
 	}
 	return a
 }
 
-// findings returns the aggregated findings with their Detail written.
+// keepFirst inserts k into keys, sorted, keeping at most limit of the
+// smallest.
+func keepFirst(keys []orderKey, k orderKey, limit int) []orderKey {
+	i, _ := slices.BinarySearchFunc(keys, k, orderKey.compare)
+	if i >= limit {
+		return keys
+	}
+	if len(keys) == limit {
+		keys = keys[:limit-1]
+	}
+	return slices.Insert(keys, i, k)
+}
+
+// findings returns the aggregated findings with their lists and Detail
+// written.
 func (g *aggregator) findings() []Finding {
 	out := make([]Finding, 0, len(g.order))
 	for _, a := range g.order {
+		a.f.SessionIDs = make([]string, len(a.ids))
+		for i, k := range a.ids {
+			a.f.SessionIDs[i] = k.id
+		}
+		a.f.Targets = a.targets.list(g.cfg.MaxListed)
+		a.f.Commands = a.commands.list(g.cfg.MaxListed)
+		if a.f.Kind == AnonymousLogin {
+			a.f.User = a.anonUser
+		}
 		a.f.Detail = a.describe()
 		out = append(out, a.f)
 	}
@@ -148,41 +226,42 @@ func (g *aggregator) findings() []Finding {
 // to it and the servers it had sessions with, so that a PORT naming one
 // of them reads as FXP rather than a bounce.
 type peerIndex struct {
-	endpoints map[netip.Addr]map[netip.AddrPort]string // client -> endpoint -> session ID
-	servers   map[netip.Addr]map[netip.Addr]string     // client -> server -> session ID
+	// endpoints: client -> endpoint -> the first session (capture
+	// order) that advertised it.
+	endpoints map[netip.Addr]map[netip.AddrPort]orderKey
+	servers   map[netip.Addr]map[netip.Addr]bool // client -> servers
 }
 
-// passiveEndpoints indexes every 227/228/229 reply (and passive
-// Transfer.Advertised) per client.
-func passiveEndpoints(facts []*sessionFacts) peerIndex {
-	idx := peerIndex{
-		endpoints: map[netip.Addr]map[netip.AddrPort]string{},
-		servers:   map[netip.Addr]map[netip.Addr]string{},
+func newPeerIndex() peerIndex {
+	return peerIndex{
+		endpoints: map[netip.Addr]map[netip.AddrPort]orderKey{},
+		servers:   map[netip.Addr]map[netip.Addr]bool{},
 	}
-	add := func(f *sessionFacts, ap netip.AddrPort) {
-		m := idx.endpoints[f.client]
-		if m == nil {
-			m = map[netip.AddrPort]string{}
-			idx.endpoints[f.client] = m
-		}
-		if _, ok := m[ap]; !ok {
-			m[ap] = f.s.ID
+}
+
+// add indexes f's server and every 227/228/229 reply (and passive
+// Transfer.Advertised) of f.
+func (p peerIndex) add(f *sessionFacts) {
+	m := p.servers[f.client]
+	if m == nil {
+		m = map[netip.Addr]bool{}
+		p.servers[f.client] = m
+	}
+	m[f.server] = true
+	if len(f.endpoints) == 0 {
+		return
+	}
+	e := p.endpoints[f.client]
+	if e == nil {
+		e = map[netip.AddrPort]orderKey{}
+		p.endpoints[f.client] = e
+	}
+	k := orderKey{start: f.s.Start, id: f.s.ID}
+	for _, ap := range f.endpoints {
+		if old, ok := e[ap]; !ok || k.compare(old) < 0 {
+			e[ap] = k
 		}
 	}
-	for _, f := range facts {
-		m := idx.servers[f.client]
-		if m == nil {
-			m = map[netip.Addr]string{}
-			idx.servers[f.client] = m
-		}
-		if _, ok := m[f.server]; !ok {
-			m[f.server] = f.s.ID
-		}
-		for _, ap := range f.endpoints {
-			add(f, ap)
-		}
-	}
-	return idx
 }
 
 // isFXP: target, named by a PORT in session f, is a passive endpoint
@@ -190,18 +269,33 @@ func passiveEndpoints(facts []*sessionFacts) peerIndex {
 // another session with: the client is pointing one server at another
 // (server-to-server transfer, FXP).
 func (p peerIndex) isFXP(f *sessionFacts, target netip.AddrPort) bool {
-	if id, ok := p.endpoints[f.client][target]; ok && id != f.s.ID {
+	if k, ok := p.endpoints[f.client][target]; ok && k.id != f.s.ID {
 		return true
 	}
 	if target.Addr() == f.server {
 		return false
 	}
-	_, ok := p.servers[f.client][target.Addr()]
-	return ok
+	return p.servers[f.client][target.Addr()]
+}
+
+// needsPeers: f has evidence whose meaning depends on the other sessions
+// (a PORT naming a third host, a data connection with one), so it can
+// only be checked once every session is known.
+func (f *sessionFacts) needsPeers() bool {
+	if len(f.s.Transfers) > 0 { // only third-party transfers are kept
+		return true
+	}
+	for _, x := range f.ex {
+		if ap, ok := dataAddress(x.cmd.Verb, x.cmd.Arg); ok && ap.Addr() != f.client {
+			return true
+		}
+	}
+	return false
 }
 
 // checkSession raises the per-session findings of f.
 func checkSession(g *aggregator, f *sessionFacts, peers peerIndex) {
+	g.begin(f)
 	checkLogins(g, f)
 	checkDialogue(g, f, peers)
 	checkTLS(g, f)
@@ -276,14 +370,14 @@ func checkLogins(g *aggregator, f *sessionFacts) {
 		sev = Medium
 	}
 	a := g.at(AnonymousLogin, f, "", anonAt, sev)
-	if a.f.User == "" {
-		a.f.User = anonUser
+	if k := g.next(); a.anonUser == "" || k.compare(a.anonUserKey) < 0 {
+		a.anonUser, a.anonUserKey = anonUser, k
 	}
 	a.f.Count++
 	a.f.Uploads += uploads
 	a.f.Changes += changes
 	for _, v := range verbs {
-		a.addVerb(v)
+		g.addVerb(a, v)
 	}
 }
 
@@ -320,8 +414,8 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		if nat {
 			a.natLike++
 		}
-		a.addTarget(ap, cfg.MaxListed)
-		a.addVerb(verb)
+		g.addTarget(a, ap)
+		g.addVerb(a, verb)
 	}
 
 	var refusedAt time.Time
@@ -336,7 +430,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 			bounced[ap] = true
 			if peers.isFXP(f, ap) {
 				fxpPorts[ap] = true
-				fxp(e.TS).addTarget(ap, cfg.MaxListed)
+				g.addTarget(fxp(e.TS), ap)
 				portFXP++
 				continue
 			}
@@ -355,8 +449,8 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 			if !x.loggedIn {
 				a.beforeLogin++
 			}
-			a.addVerb(word)
-			a.addCommand(e.Arg, cfg.MaxListed)
+			g.addVerb(a, word)
+			g.addCommand(a, e.Arg)
 		case "AUTH":
 			// RFC 2228 3 and RFC 4217 4.1: 234 accepts, 334 continues
 			// an ADAT exchange, 4xx/5xx refuse. A refusal the client
@@ -366,7 +460,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 			}
 			a := g.at(AuthTLSRefused, f, "", e.TS, Medium)
 			a.f.Count++
-			a.addCode(x.code())
+			g.addCode(a, x.code())
 			if refusedAt.IsZero() {
 				refusedAt = e.TS
 			}
@@ -419,7 +513,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 				}
 				continue
 			}
-			fxp(when).addTarget(peer, cfg.MaxListed)
+			g.addTarget(fxp(when), peer)
 			transferFXP++
 			continue
 		}
@@ -466,7 +560,7 @@ func pasvMismatch(g *aggregator, f *sessionFacts, ap netip.AddrPort, t time.Time
 	}
 	a := g.at(PASVAddressMismatch, f, "", t, sev)
 	a.f.Count++
-	a.addTarget(ap, g.cfg.MaxListed)
+	g.addTarget(a, ap)
 }
 
 // checkTLS: cleartext logins where TLS was offered, USER before AUTH.
@@ -546,19 +640,19 @@ func (a *aggregate) describe() string {
 			d += " and uploaded " + plural(f.Uploads, "file")
 		}
 		if f.Changes > 0 {
-			d += fmt.Sprintf(" and changed the file tree %s (%s)", plural(f.Changes, "time"), strings.Join(a.verbs, ", "))
+			d += fmt.Sprintf(" and changed the file tree %s (%s)", plural(f.Changes, "time"), strings.Join(a.verbs.list(maxListedCodes), ", "))
 		}
 		return d
 	case FTPBounce:
 		d := fmt.Sprintf("%s sent %s naming another host to %s (%s)%s",
-			c, plural(f.Count, strings.Join(a.verbs, "/")+" command"), s, listAddrPorts(f.Targets, len(a.targets)), in)
+			c, plural(f.Count, strings.Join(a.verbs.list(maxListedCodes), "/")+" command"), s, listAddrPorts(f.Targets, a.targets.len()), in)
 		d += acceptance(f.Accepted, f.Count)
 		if a.natLike == f.Count {
 			d += "; the addresses are internal, the client is probably behind NAT"
 		}
 		return d
 	case FXP:
-		peer := listAddrPorts(f.Targets, len(a.targets))
+		peer := listAddrPorts(f.Targets, a.targets.len())
 		if peer == "" {
 			peer = "another server"
 		}
@@ -569,9 +663,9 @@ func (a *aggregate) describe() string {
 			return fmt.Sprintf("%s advertised a passive data address other than its own to %s%s", s, c, in)
 		}
 		return fmt.Sprintf("%s told %s to open data connections to %s, not to itself (%s)%s",
-			s, c, listAddrPorts(f.Targets, len(a.targets)), plural(f.Count, "reply"), in)
+			s, c, listAddrPorts(f.Targets, a.targets.len()), plural(f.Count, "reply"), in)
 	case SiteExec:
-		d := fmt.Sprintf("%s sent %s to %s%s", c, plural(f.Count, "SITE "+strings.Join(a.verbs, "/")+" command"), s, in)
+		d := fmt.Sprintf("%s sent %s to %s%s", c, plural(f.Count, "SITE "+strings.Join(a.verbs.list(maxListedCodes), "/")+" command"), s, in)
 		if a.beforeLogin > 0 {
 			d += fmt.Sprintf(", %d before logging in", a.beforeLogin)
 		}
@@ -585,8 +679,9 @@ func (a *aggregate) describe() string {
 		}
 		return fmt.Sprintf("%s offered AUTH TLS but %s sent the password of %s in cleartext%s", s, c, who, in)
 	case AuthTLSRefused:
-		codes := make([]string, len(a.codes))
-		for i, code := range a.codes {
+		listed := a.codes.list(maxListedCodes)
+		codes := make([]string, len(listed))
+		for i, code := range listed {
 			codes[i] = strconv.Itoa(code)
 		}
 		d := fmt.Sprintf("%s refused AUTH TLS from %s", s, c)

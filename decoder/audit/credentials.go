@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"time"
@@ -44,41 +45,71 @@ type Credential struct {
 // protected follows the transcript order of AUTH TLS and USER; see
 // digest.
 func Credentials(sessions []*decoder.Session) []Credential {
-	return credentials(gather(sessions))
-}
-
-// credentials lists the rows of facts, which are in capture order.
-func credentials(facts []*sessionFacts) []Credential {
-	var out []Credential
-	for _, f := range facts {
-		s := f.s
-		row := func(t time.Time) Credential {
-			return Credential{Time: t, Client: s.Client, Server: s.Server, SessionID: s.ID}
-		}
-		if f.protected {
-			c := row(f.tlsTime)
-			c.Outcome = decoder.OutcomeUnknown
-			c.TLS = true
-			out = append(out, c)
-		}
-		for _, a := range s.LoginAttempts {
-			c := row(a.Time)
-			c.User = ptr(a.User)
-			c.Password = clonePtr(a.Password)
-			c.Account = clonePtr(a.Account)
-			c.Outcome = a.Outcome
-			if c.Outcome == "" || c.Outcome == decoder.OutcomeNone {
-				c.Outcome = decoder.OutcomeUnknown
-			}
-			c.ReplyCode = clonePtr(a.ReplyCode)
-			c.Anonymous = isAnonymous(a.User)
-			c.TLS = finishedUnderTLS(f, a)
-			out = append(out, c)
+	a := NewAuditor(Config{}, true)
+	for _, s := range sessions {
+		if s != nil {
+			a.creds = append(a.creds, credentialRows(digest(s))...)
 		}
 	}
-	// gather ordered the sessions; a stable sort by time keeps that order
-	// (and each session's attempt order) among equal times.
-	slices.SortStableFunc(out, func(a, b Credential) int { return a.Time.Compare(b.Time) })
+	return a.Credentials()
+}
+
+// credentialRow is a Credential with its place in capture order.
+type credentialRow struct {
+	c   Credential
+	ref orderKey
+}
+
+// credentialRows lists the rows of one session.
+func credentialRows(f *sessionFacts) []credentialRow {
+	s := f.s
+	var out []credentialRow
+	seq := 0
+	row := func(t time.Time) credentialRow {
+		seq++
+		return credentialRow{
+			c:   Credential{Time: t, Client: s.Client, Server: s.Server, SessionID: s.ID},
+			ref: orderKey{start: s.Start, id: s.ID, seq: seq},
+		}
+	}
+	if f.protected {
+		r := row(f.tlsTime)
+		r.c.Outcome = decoder.OutcomeUnknown
+		r.c.TLS = true
+		out = append(out, r)
+	}
+	for _, at := range s.LoginAttempts {
+		r := row(at.Time)
+		c := &r.c
+		c.User = ptr(at.User)
+		c.Password = clonePtr(at.Password)
+		c.Account = clonePtr(at.Account)
+		c.Outcome = at.Outcome
+		if c.Outcome == "" || c.Outcome == decoder.OutcomeNone {
+			c.Outcome = decoder.OutcomeUnknown
+		}
+		c.ReplyCode = clonePtr(at.ReplyCode)
+		c.Anonymous = isAnonymous(at.User)
+		c.TLS = finishedUnderTLS(f, at)
+		out = append(out, r)
+	}
+	return out
+}
+
+// sortCredentials orders rows by time, then capture order (session start
+// and ID, then row), and returns the credentials.
+func sortCredentials(rows []credentialRow) []Credential {
+	if len(rows) == 0 {
+		return nil
+	}
+	rows = slices.Clone(rows)
+	slices.SortFunc(rows, func(a, b credentialRow) int {
+		return cmp.Or(a.c.Time.Compare(b.c.Time), a.ref.compare(b.ref))
+	})
+	out := make([]Credential, len(rows))
+	for i, r := range rows {
+		out[i] = r.c
+	}
 	return out
 }
 

@@ -82,17 +82,6 @@ func (e exchange) code() int { return e.reply }
 // accepted: the server answered with a positive completion (2xx).
 func (e exchange) accepted() bool { return e.code() >= 200 && e.code() < 300 }
 
-// gather digests every non-nil session, in capture order (start time,
-// then ID), so that the output does not depend on the order of the input
-// slice.
-func gather(sessions []*decoder.Session) []*sessionFacts {
-	a := &Auditor{}
-	for _, s := range sessions {
-		a.Add(s)
-	}
-	return a.ordered()
-}
-
 // exchanges pairs each command with the final reply that answered it.
 // Replies come back in command order (RFC 959 4.2 and 5.4: the server
 // answers each command in turn, so a pipelining client's commands are

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -10,12 +11,31 @@ import (
 	"github.com/ftpsniff/ftpsniff/decoder"
 )
 
-// loginEvent is one login attempt placed on the capture clock.
+// loginEvent is one login attempt placed on the capture clock: all that
+// the brute-force and spray detections keep of a session.
 type loginEvent struct {
-	t       time.Time
-	f       *sessionFacts
-	user    string
-	outcome decoder.Outcome
+	t time.Time
+	// ref is the session and the attempt's index in it, which orders
+	// attempts of the same time as capture order would.
+	ref            orderKey
+	client, server netip.Addr
+	user           string
+	password       *string
+	outcome        decoder.Outcome
+}
+
+// loginEvents returns the attempts of f as events.
+func loginEvents(f *sessionFacts) []loginEvent {
+	out := make([]loginEvent, len(f.s.LoginAttempts))
+	for i, at := range f.s.LoginAttempts {
+		out[i] = loginEvent{
+			t:      evidence(at.Time, f.s),
+			ref:    orderKey{start: f.s.Start, id: f.s.ID, seq: i},
+			client: f.client, server: f.server,
+			user: at.User, password: at.Password, outcome: at.Outcome,
+		}
+	}
+	return out
 }
 
 // burst is a run of events of one client (and, for sprays, one password)
@@ -27,7 +47,7 @@ type burst []loginEvent
 // epochs as Zeek does, reports a long campaign once, with every attempt
 // counted, instead of once per epoch or with an arbitrary share of it.
 func bursts(evs []loginEvent, window time.Duration) []burst {
-	slices.SortStableFunc(evs, func(a, b loginEvent) int { return a.t.Compare(b.t) })
+	slices.SortFunc(evs, func(a, b loginEvent) int { return cmp.Or(a.t.Compare(b.t), a.ref.compare(b.ref)) })
 	var out []burst
 	start := 0
 	for i := 1; i <= len(evs); i++ {
@@ -79,17 +99,17 @@ func (b burst) finding(kind Kind, client netip.Addr, cfg Config) (Finding, map[s
 	servers := map[netip.Addr]bool{}
 	users := map[string]bool{}
 	for _, e := range b {
-		if !sessions[e.f.s.ID] {
-			sessions[e.f.s.ID] = true
+		if !sessions[e.ref.id] {
+			sessions[e.ref.id] = true
 			f.Sessions++
 			if len(f.SessionIDs) < cfg.MaxSessionIDs {
-				f.SessionIDs = append(f.SessionIDs, e.f.s.ID)
+				f.SessionIDs = append(f.SessionIDs, e.ref.id)
 			}
 		}
-		if !servers[e.f.server] {
-			servers[e.f.server] = true
+		if !servers[e.server] {
+			servers[e.server] = true
 			if len(f.Servers) < cfg.MaxListed {
-				f.Servers = append(f.Servers, e.f.server)
+				f.Servers = append(f.Servers, e.server)
 			}
 		}
 		users[e.user] = true
@@ -114,24 +134,22 @@ func serversPhrase(f *Finding, n int) string {
 // anonymous ones included, across servers and sessions: a guesser who
 // reconnects after each refusal (as in Zeek's bruteforce trace, one
 // USER/PASS/530/QUIT per connection) is one burst.
-func bruteForce(facts []*sessionFacts, cfg Config) []Finding {
+func bruteForce(events []loginEvent, cfg Config) []Finding {
 	failures := map[netip.Addr][]loginEvent{}
 	successes := map[netip.Addr][]loginEvent{}
 	var clients []netip.Addr
-	for _, f := range facts {
-		for _, at := range f.s.LoginAttempts {
-			e := loginEvent{t: evidence(at.Time, f.s), f: f, user: at.User, outcome: at.Outcome}
-			switch at.Outcome {
-			case decoder.OutcomeFailure:
-				if failures[f.client] == nil {
-					clients = append(clients, f.client)
-				}
-				failures[f.client] = append(failures[f.client], e)
-			case decoder.OutcomeSuccess:
-				successes[f.client] = append(successes[f.client], e)
+	for _, e := range events {
+		switch e.outcome {
+		case decoder.OutcomeFailure:
+			if failures[e.client] == nil {
+				clients = append(clients, e.client)
 			}
+			failures[e.client] = append(failures[e.client], e)
+		case decoder.OutcomeSuccess:
+			successes[e.client] = append(successes[e.client], e)
 		}
 	}
+	slices.SortFunc(clients, netip.Addr.Compare)
 	var out []Finding
 	for _, c := range clients {
 		for _, b := range bursts(failures[c], cfg.BruteWindow) {
@@ -171,25 +189,28 @@ func bruteForce(facts []*sessionFacts, cfg Config) []Finding {
 // cfg.SprayUsers distinct users within cfg.SprayWindow. Anonymous logins
 // are left out: their "password" is an e-mail address by convention
 // (RFC 1635) and shared by design.
-func passwordSpray(facts []*sessionFacts, cfg Config) []Finding {
+func passwordSpray(events []loginEvent, cfg Config) []Finding {
 	type key struct {
 		client   netip.Addr
 		password string
 	}
 	byKey := map[key][]loginEvent{}
+	first := map[key]orderKey{} // where capture order meets the key first
 	var keys []key
-	for _, f := range facts {
-		for _, at := range f.s.LoginAttempts {
-			if at.Password == nil || isAnonymous(at.User) {
-				continue
-			}
-			k := key{f.client, *at.Password}
-			if byKey[k] == nil {
-				keys = append(keys, k)
-			}
-			byKey[k] = append(byKey[k], loginEvent{t: evidence(at.Time, f.s), f: f, user: at.User, outcome: at.Outcome})
+	for _, e := range events {
+		if e.password == nil || isAnonymous(e.user) {
+			continue
 		}
+		k := key{e.client, *e.password}
+		if byKey[k] == nil {
+			keys = append(keys, k)
+			first[k] = e.ref
+		} else if e.ref.compare(first[k]) < 0 {
+			first[k] = e.ref
+		}
+		byKey[k] = append(byKey[k], e)
 	}
+	slices.SortFunc(keys, func(a, b key) int { return first[a].compare(first[b]) })
 	var out []Finding
 	for _, k := range keys {
 		for _, b := range bursts(byKey[k], cfg.SprayWindow) {
