@@ -376,7 +376,7 @@ func printTable(w io.Writer, rs []measurement, size, frames int64) {
 	fmt.Fprintln(w, "\nMB/s and packets/s are per wall-clock second. CPU = user + system (wait4 rusage);")
 	fmt.Fprintln(w, "on a loaded machine compare CPU columns. read-only: capture.OpenFiles only; floor: + PacketDecoder.Decode;")
 	fmt.Fprintln(w, "floor-ahead: floor through reassembly.DecodeAhead; pipeline: + reassembly and FTP decoding, sessions dropped;")
-	fmt.Fprintln(w, "json/table: the full ftpsniff report (every session kept for the findings) to /dev/null.")
+	fmt.Fprintln(w, "json/table: the full ftpsniff report to /dev/null (JSON streamed with the findings at the end; the table holds its rows).")
 }
 
 // execMeasure runs argv with stdout captured (up to 1 MiB, the rest
