@@ -217,29 +217,17 @@ func writeReplayCapture(t *testing.T, path string) {
 // srvVeth capture; l.close deletes everything.
 func newReplayLab(t *testing.T, dir string, tools map[string]string) *lab {
 	pid := os.Getpid()
-	l := &lab{
-		t: t, dir: dir,
-		cliNS: fmt.Sprintf("ftpsniff-replay-tx-%d", pid), srvNS: fmt.Sprintf("ftpsniff-replay-rx-%d", pid),
-		cliVeth: fmt.Sprintf("fsrpt%d", pid%1000000), srvVeth: fmt.Sprintf("fsrpr%d", pid%1000000),
-	}
-	t.Cleanup(l.close)
-	l.delNamespaces()
 	ip := tools["ip"]
-	if out, err := exec.Command(ip, "netns", "add", l.cliNS).CombinedOutput(); err != nil {
-		t.Skipf("cannot create a network namespace here: %v: %s", err, bytes.TrimSpace(out))
-	}
-	l.run(ip, "netns", "add", l.srvNS)
+	l := newVethLab(t, dir, ip,
+		fmt.Sprintf("ftpsniff-replay-tx-%d", pid), fmt.Sprintf("ftpsniff-replay-rx-%d", pid),
+		fmt.Sprintf("fsrpt%d", pid%1000000), fmt.Sprintf("fsrpr%d", pid%1000000))
 	for _, ns := range []string{l.cliNS, l.srvNS} {
 		l.run(ip, "netns", "exec", ns, tools["sysctl"], "-qw",
 			"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
 	}
-	l.run(ip, "link", "add", l.cliVeth, "netns", l.cliNS, "type", "veth", "peer", "name", l.srvVeth, "netns", l.srvNS)
 	for _, side := range [][2]string{{l.cliNS, l.cliVeth}, {l.srvNS, l.srvVeth}} {
 		l.run(ip, "-n", side[0], "link", "set", side[1], "up")
-		if eth, err := exec.LookPath("ethtool"); err == nil {
-			_ = exec.Command(ip, "netns", "exec", side[0], eth, "-K", side[1],
-				"tso", "off", "gso", "off", "gro", "off", "tx", "off", "rx", "off").Run()
-		}
+		l.offloadsOff(ip, side[0], side[1])
 	}
 	return l
 }

@@ -208,22 +208,10 @@ func TestLiveEndToEnd(t *testing.T) {
 // so frames on the wire are what the capture sees.
 func newLab(t *testing.T, dir string, tools map[string]string) *lab {
 	pid := os.Getpid()
-	l := &lab{
-		t: t, dir: dir,
-		cliNS: fmt.Sprintf("ftpsniff-e2e-cli-%d", pid), srvNS: fmt.Sprintf("ftpsniff-e2e-srv-%d", pid),
-		cliVeth: fmt.Sprintf("fse2c%d", pid%1000000), srvVeth: fmt.Sprintf("fse2s%d", pid%1000000),
-	}
-	t.Cleanup(l.close)
-	// Leftovers of an earlier run with the same pid would make "add" fail.
-	l.delNamespaces()
+	l := newVethLab(t, dir, tools["ip"],
+		fmt.Sprintf("ftpsniff-e2e-cli-%d", pid), fmt.Sprintf("ftpsniff-e2e-srv-%d", pid),
+		fmt.Sprintf("fse2c%d", pid%1000000), fmt.Sprintf("fse2s%d", pid%1000000))
 	ip := tools["ip"]
-	if out, err := exec.Command(ip, "netns", "add", l.cliNS).CombinedOutput(); err != nil {
-		// Root without CAP_SYS_ADMIN (some containers): an environment
-		// limit, not a failure of ftpsniff.
-		t.Skipf("cannot create a network namespace here: %v: %s", err, bytes.TrimSpace(out))
-	}
-	l.run(ip, "netns", "add", l.srvNS)
-	l.run(ip, "link", "add", l.cliVeth, "netns", l.cliNS, "type", "veth", "peer", "name", l.srvVeth, "netns", l.srvNS)
 	for _, side := range []struct{ ns, veth, addr, peerNet string }{
 		{l.cliNS, l.cliVeth, e2eClientIP + "/24", "198.51.100.0/24"},
 		{l.srvNS, l.srvVeth, e2eServerIP + "/24", "192.0.2.0/24"},
@@ -232,13 +220,36 @@ func newLab(t *testing.T, dir string, tools map[string]string) *lab {
 		l.run(ip, "-n", side.ns, "addr", "add", side.addr, "dev", side.veth)
 		l.run(ip, "-n", side.ns, "link", "set", side.veth, "up")
 		l.run(ip, "-n", side.ns, "route", "add", side.peerNet, "dev", side.veth)
-		if eth, err := exec.LookPath("ethtool"); err == nil {
-			// Best effort: without it the capture sees 64 KiB "segments".
-			_ = exec.Command(ip, "netns", "exec", side.ns, eth, "-K", side.veth,
-				"tso", "off", "gso", "off", "gro", "off", "tx", "off", "rx", "off").Run()
-		}
+		l.offloadsOff(ip, side.ns, side.veth)
 	}
 	return l
+}
+
+// newVethLab creates the namespaces cliNS and srvNS joined by the veth
+// pair cliVeth/srvVeth (down, no addresses); l.close deletes them. It
+// skips the test where namespaces cannot be made.
+func newVethLab(t *testing.T, dir, ip, cliNS, srvNS, cliVeth, srvVeth string) *lab {
+	l := &lab{t: t, dir: dir, cliNS: cliNS, srvNS: srvNS, cliVeth: cliVeth, srvVeth: srvVeth}
+	t.Cleanup(l.close)
+	// Leftovers of an earlier run with the same pid would make "add" fail.
+	l.delNamespaces()
+	if out, err := exec.Command(ip, "netns", "add", l.cliNS).CombinedOutput(); err != nil {
+		// Root without CAP_SYS_ADMIN (some containers): an environment
+		// limit, not a failure of ftpsniff.
+		t.Skipf("cannot create a network namespace here: %v: %s", err, bytes.TrimSpace(out))
+	}
+	l.run(ip, "netns", "add", l.srvNS)
+	l.run(ip, "link", "add", l.cliVeth, "netns", l.cliNS, "type", "veth", "peer", "name", l.srvVeth, "netns", l.srvNS)
+	return l
+}
+
+// offloadsOff turns segmentation and checksum offloads off on veth, best
+// effort: without it the capture sees 64 KiB "segments".
+func (l *lab) offloadsOff(ip, ns, veth string) {
+	if eth, err := exec.LookPath("ethtool"); err == nil {
+		_ = exec.Command(ip, "netns", "exec", ns, eth, "-K", veth,
+			"tso", "off", "gso", "off", "gro", "off", "tx", "off", "rx", "off").Run()
+	}
 }
 
 // serveFile writes the served tree and returns the file's content.
