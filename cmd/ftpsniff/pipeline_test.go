@@ -88,3 +88,28 @@ func TestJSONSummarySaysDamaged(t *testing.T) {
 		}
 	}
 }
+
+// TestNoFindings: read --json --no-findings writes the same session and
+// summary records, without the findings (and without what the audit keeps
+// until the end); without --json the flag is a usage error.
+func TestNoFindings(t *testing.T) {
+	t.Chdir(repoRoot)
+	const capture = "testdata/pcaps/proftpd-bruteforce.pcap"
+	all, _, code := runCLI(t, nil, "read", "--json", capture)
+	some, _, code2 := runCLI(t, nil, "read", "--json", "--no-findings", capture)
+	if code != 0 || code2 != 0 || !strings.Contains(all, `"type":"finding"`) {
+		t.Fatalf("exit %d and %d; findings in the full report: %v", code, code2, strings.Contains(all, `"type":"finding"`))
+	}
+	var want []string
+	for _, line := range strings.SplitAfter(all, "\n") {
+		if !strings.Contains(line, `"type":"finding"`) {
+			want = append(want, line)
+		}
+	}
+	if some != strings.Join(want, "") {
+		t.Errorf("--no-findings output differs from the full report without its findings:\n%s", some)
+	}
+	if _, errOut, code := runCLI(t, nil, "read", "--no-findings", capture); code != exitUsage || !strings.Contains(errOut, "--no-findings goes with --json") {
+		t.Errorf("without --json: exit %d, stderr %q", code, errOut)
+	}
+}

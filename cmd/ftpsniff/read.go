@@ -17,6 +17,7 @@ import (
 type readOptions struct {
 	files         []string
 	json          bool
+	noFindings    bool
 	transcript    bool
 	showPasswords bool
 	extractDir    string
@@ -55,6 +56,7 @@ split across rotated files is reported once.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON records (see docs/json.md)")
+	f.BoolVar(&o.noFindings, "no-findings", false, "with --json, leave out the finding records (the audit keeps a little per login attempt until the end; without it memory stays flat)")
 	f.BoolVarP(&o.transcript, "transcript", "t", false, "print the full command/reply dialogue of each session")
 	f.BoolVar(&o.showPasswords, "show-passwords", false, "print passwords instead of <hidden>")
 	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (with SHA-256 and MIME type in the report)")
@@ -69,6 +71,9 @@ split across rotated files is reported once.`,
 func runRead(o *readOptions, s *streams) error {
 	if err := o.analysis.validate(); err != nil {
 		return fail(exitUsage, err)
+	}
+	if o.noFindings && !o.json {
+		return fail(exitUsage, fmt.Errorf("--no-findings goes with --json (the table and transcript have no findings)"))
 	}
 	src, err := capture.OpenFiles(o.files, capture.Options{Stdin: s.in})
 	if err != nil {
@@ -104,7 +109,9 @@ func runRead(o *readOptions, s *streams) error {
 	switch {
 	case o.json:
 		jw = report.NewJSONWriter(out, ropts)
-		auditor = audit.NewAuditor(audit.DefaultConfig(), false)
+		if !o.noFindings {
+			auditor = audit.NewAuditor(audit.DefaultConfig(), false)
+		}
 	case o.transcript:
 		tw = report.NewTranscriptWriter(out, ropts)
 	}
@@ -113,7 +120,9 @@ func runRead(o *readOptions, s *streams) error {
 		switch {
 		case jw != nil:
 			err = jw.Session(sess)
-			auditor.Add(sess)
+			if auditor != nil {
+				auditor.Add(sess)
+			}
 		case tw != nil:
 			err = tw.Session(sess)
 		default:
@@ -137,7 +146,11 @@ func runRead(o *readOptions, s *streams) error {
 	switch {
 	case jw != nil:
 		// Findings need every session, so they follow the sessions.
-		for _, f := range auditor.Findings() {
+		var findings []audit.Finding
+		if auditor != nil {
+			findings = auditor.Findings()
+		}
+		for _, f := range findings {
 			if err := jw.Finding(f); err != nil && endErr == nil {
 				endErr = err
 			}
