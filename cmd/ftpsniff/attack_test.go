@@ -174,11 +174,14 @@ func TestAttackEndlessLine(t *testing.T) {
 	}
 }
 
-// Pipelined commands in a few large segments, never answered: every
+// A million pipelined commands in large segments, never answered: every
 // command is counted exactly, the pending queue and the transcript stop
 // at their bounds, and the summary counts each command they dropped.
 func TestAttackPipelinedCommands(t *testing.T) {
-	const n = 120000 // 720 KB of NOOPs in 11 segments
+	n := 1000000 // 6 MB of NOOPs, the million
+	if testing.Short() {
+		n = 120000 // 720 KB in 11 segments
+	}
 	c := newSynthCapture()
 	k := c.conn(attackClient(40001), attackServer(21))
 	k.open()
@@ -193,7 +196,7 @@ func TestAttackPipelinedCommands(t *testing.T) {
 		t.Fatalf("%d sessions, want 1", len(sessions))
 	}
 	s := sessions[0]
-	if num(s["commands"]) != n {
+	if num(s["commands"]) != int64(n) {
 		t.Errorf("commands = %v, want exactly %d", s["commands"], n)
 	}
 	// The greeting and n commands are transcript entries; the ones past
