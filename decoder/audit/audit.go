@@ -120,7 +120,9 @@ const (
 	// FTPBounce: PORT, EPRT or LPRT named a host other than the client
 	// (RFC 2577 3): high when the server accepted it, medium when it
 	// refused, low when the address looks like the client's own behind
-	// NAT (a private address, an unprivileged port, a public client).
+	// NAT (a private address, an unprivileged port, a public client) or
+	// is of the other IP version (an EPRT of a dual-stack client, RFC
+	// 2428 2, at an unprivileged port).
 	FTPBounce Kind = "ftp_bounce"
 	// FXP: a data connection ran between the server and a third host
 	// that the client also controls (its PORT named a passive address

@@ -438,6 +438,36 @@ func TestAuditKinds(t *testing.T) {
 			},
 		},
 		{
+			name: "EPRT of the other IP version is the dual-stack client's own (RFC 2428)",
+			sessions: []*decoder.Session{
+				session("s1", client, server, t0).login("alice", str("pw"), 230).
+					do("EPRT", "|2|2001:db8::10|50123|", 200).done(),
+				session("s2", client, server, t0.Add(time.Minute)).login("alice", str("pw"), 230).
+					do("EPRT", "|2|2001:db8::66|25|", 200).done(),
+			},
+			want: "cleartext_credentials/high ftp_bounce/high",
+			check: func(t *testing.T, fs []Finding) {
+				f := fs[1]
+				if f.Count != 2 || f.Accepted != 2 || len(f.Targets) != 2 {
+					t.Errorf("finding = %+v", f)
+				}
+			},
+		},
+		{
+			name: "EPRT of the other IP version at an unprivileged port is low",
+			sessions: []*decoder.Session{
+				session("s1", client, server, t0).login("alice", str("pw"), 230).
+					do("EPRT", "|2|2001:db8::10|50123|", 200).done(),
+			},
+			want: "cleartext_credentials/high ftp_bounce/low",
+			check: func(t *testing.T, fs []Finding) {
+				want := `192.0.2.10 sent 1 EPRT command naming another host to 198.51.100.10 ([2001:db8::10]:50123); the server accepted it; the addresses are of the other IP version, probably the client's own (RFC 2428)`
+				if fs[1].Detail != want {
+					t.Errorf("detail = %q, want %q", fs[1].Detail, want)
+				}
+			},
+		},
+		{
 			name: "bounce accepted, port scan through the server",
 			sessions: []*decoder.Session{
 				session("s1", attacker, server, t0).login("anonymous", str("x@"), 230).
@@ -500,14 +530,14 @@ func TestAuditKinds(t *testing.T) {
 			sessions: []*decoder.Session{
 				session("s1", attacker, server, t0).transfer(decoder.Transfer{
 					Command: "RETR", Mode: decoder.ModeActive, Negotiation: "EPRT",
-					Advertised: netip.MustParseAddrPort("[2001:db8::9]:8080"),
+					Advertised: netip.MustParseAddrPort("203.0.113.9:8080"),
 					DataSrc:    netip.MustParseAddrPort("198.51.100.10:20"),
-					DataDst:    netip.MustParseAddrPort("[2001:db8::9]:8080"),
+					DataDst:    netip.MustParseAddrPort("203.0.113.9:8080"),
 				}).done(),
 			},
 			want: "ftp_bounce/high",
 			check: func(t *testing.T, fs []Finding) {
-				want := "192.0.2.66 sent 1 EPRT command naming another host to 198.51.100.10 ([2001:db8::9]:8080); the server accepted it"
+				want := "192.0.2.66 sent 1 EPRT command naming another host to 198.51.100.10 (203.0.113.9:8080); the server accepted it"
 				if fs[0].Detail != want {
 					t.Errorf("detail = %q, want %q", fs[0].Detail, want)
 				}

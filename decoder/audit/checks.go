@@ -49,6 +49,7 @@ type aggregate struct {
 	// Counters the Detail sentence reads.
 	withPassword, withoutPassword, unseenReply  int
 	beforeLogin, fellBack, passwordToo, natLike int
+	otherFamily                                 int
 }
 
 // orderKey places a piece of evidence where reading the sessions in
@@ -399,9 +400,13 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		// private address at an unprivileged port from a public client
 		// is the client's own address seen from behind NAT.
 		nat := isLocal(ap.Addr(), cfg.LocalNets) && !isLocal(f.client, cfg.LocalNets) && ap.Port() >= 1024
+		// RFC 2428 2: EPRT may name an address of the other IP version
+		// than the control connection's; a dual-stack client names its
+		// own, which the capture cannot compare with the client's.
+		other := ap.Addr().Is4() != f.client.Is4() && ap.Port() >= 1024
 		sev := Medium
 		switch {
-		case nat:
+		case nat || other:
 			sev = Low
 		case accepted:
 			sev = High
@@ -413,6 +418,9 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		}
 		if nat {
 			a.natLike++
+		}
+		if other {
+			a.otherFamily++
 		}
 		g.addTarget(a, ap)
 		g.addVerb(a, verb)
@@ -647,8 +655,11 @@ func (a *aggregate) describe() string {
 		d := fmt.Sprintf("%s sent %s naming another host to %s (%s)%s",
 			c, plural(f.Count, strings.Join(a.verbs.list(maxListedCodes), "/")+" command"), s, listAddrPorts(f.Targets, a.targets.len()), in)
 		d += acceptance(f.Accepted, f.Count)
-		if a.natLike == f.Count {
+		switch {
+		case a.natLike == f.Count:
 			d += "; the addresses are internal, the client is probably behind NAT"
+		case a.otherFamily == f.Count:
+			d += "; the addresses are of the other IP version, probably the client's own (RFC 2428)"
 		}
 		return d
 	case FXP:
