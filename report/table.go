@@ -26,52 +26,100 @@ import (
 // when sum says the run saw more sessions or transfers than were passed
 // (a filtered report), both numbers are shown.
 func Table(w io.Writer, sessions []*decoder.Session, sum decoder.Summary, opts Options) error {
+	tw := NewTableWriter(opts)
+	for _, s := range sessions {
+		tw.Add(s)
+	}
+	return tw.Write(w, sum)
+}
+
+// TableWriter builds the Table report one session at a time: Add renders
+// a session's rows and counts it into the summary at once, and keeps
+// nothing of the session itself, so the report of a long capture costs
+// its rows, not its sessions with their dialogues. Write prints it.
+type TableWriter struct {
+	opts Options
+	// Rows of the three grids, escaped and ready to fit.
+	sessionRows, transferRows, loginRows [][]string
+	// transferFloor is the narrowest the transfer detail column may be
+	// cut to: its widest connection line.
+	transferFloor int
+	// showAccount: some attempt sent ACCT; login rows always carry the
+	// account cell, left out when no attempt has one.
+	showAccount bool
+	// elided are the lines under the login grid for attempts not listed.
+	elided []string
+	// Summary counts.
+	attempts                         int
+	logins                           map[decoder.Outcome]int
+	transfers, complete, notCaptured int
+	moved                            int64
+	first, last                      time.Time
+	notes                            map[string]*noteUse
+}
+
+// NewTableWriter returns an empty report.
+func NewTableWriter(opts Options) *TableWriter {
+	return &TableWriter{
+		opts:          opts,
+		transferFloor: 24,
+		logins:        map[decoder.Outcome]int{},
+		notes:         map[string]*noteUse{},
+	}
+}
+
+// Add renders one session into the report; nil is skipped.
+func (t *TableWriter) Add(s *decoder.Session) {
+	if s == nil {
+		return
+	}
+	t.sessionRows = append(t.sessionRows, []string{
+		Escape(s.ID),
+		endpoint(s.Client),
+		endpoint(s.Server),
+		quoted(s.User),
+		loginCell(s),
+		modeCell(s.Mode),
+		yesNo(s.TLS),
+		strconv.Itoa(s.Commands),
+		strconv.Itoa(len(s.Transfers)),
+		humanBytes(sessionBytes(s)),
+		spanCell(s.Start, s.End),
+		endCell(s.EndReason),
+	})
+	t.addTransfers(s)
+	t.addLogins(s)
+	t.count(s)
+}
+
+// Write prints the sessions, transfers and login-attempts grids (the last
+// two when not empty) and the summary.
+func (t *TableWriter) Write(w io.Writer, sum decoder.Summary) error {
 	bw := bufio.NewWriter(w)
-	sessions = slices.DeleteFunc(slices.Clone(sessions), func(s *decoder.Session) bool { return s == nil })
-	if len(sessions) == 0 {
+	if len(t.sessionRows) == 0 {
 		fmt.Fprintln(bw, "No FTP sessions.")
 		fmt.Fprintln(bw)
 	} else {
-		fmt.Fprintf(bw, "Sessions (%d)\n", len(sessions))
-		if err := sessionGrid(bw, sessions, opts); err != nil {
+		fmt.Fprintf(bw, "Sessions (%d)\n", len(t.sessionRows))
+		if err := grid(bw, t.opts.width(), sessionCols, t.sessionRows); err != nil {
 			return err
 		}
-		if n := countTransfers(sessions); n > 0 {
-			fmt.Fprintf(bw, "\nTransfers (%d)\n", n)
-			if err := transferGrid(bw, sessions, opts); err != nil {
+		if t.transfers > 0 {
+			fmt.Fprintf(bw, "\nTransfers (%d)\n", t.transfers)
+			if err := t.transferGrid(bw); err != nil {
 				return err
 			}
 		}
-		if n := countAttempts(sessions); n > 0 {
-			fmt.Fprintf(bw, "\nLogin attempts (%d)\n", n)
-			if err := loginGrid(bw, sessions, opts); err != nil {
+		if t.attempts > 0 {
+			fmt.Fprintf(bw, "\nLogin attempts (%d)\n", t.attempts)
+			if err := t.loginGrid(bw); err != nil {
 				return err
 			}
 		}
 		fmt.Fprintln(bw)
 	}
-	writeSummary(bw, sessions, sum, opts)
+	t.writeSummary(bw, sum)
 	return bw.Flush()
-}
-
-func countTransfers(sessions []*decoder.Session) int {
-	n := 0
-	for _, s := range sessions {
-		for _, t := range s.Transfers {
-			if t != nil {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-func countAttempts(sessions []*decoder.Session) int {
-	n := 0
-	for _, s := range sessions {
-		n += attemptCount(s)
-	}
-	return n
 }
 
 // attemptCount is how many login attempts a session saw, including those
@@ -80,40 +128,20 @@ func attemptCount(s *decoder.Session) int {
 	return max(s.LoginCount, len(s.LoginAttempts))
 }
 
-// sessionGrid: one row per control connection.
-func sessionGrid(w io.Writer, sessions []*decoder.Session, opts Options) error {
-	cols := []column{
-		{title: "ID"},
-		{title: "CLIENT"},
-		{title: "SERVER"},
-		{title: "USER", min: 12},
-		{title: "LOGIN"},
-		{title: "MODE"},
-		{title: "TLS"},
-		{title: "CMDS", right: true},
-		{title: "XFERS", right: true},
-		{title: "BYTES", right: true},
-		{title: "DURATION", right: true},
-		{title: "END"},
-	}
-	rows := make([][]string, 0, len(sessions))
-	for _, s := range sessions {
-		rows = append(rows, []string{
-			Escape(s.ID),
-			endpoint(s.Client),
-			endpoint(s.Server),
-			quoted(s.User),
-			loginCell(s),
-			modeCell(s.Mode),
-			yesNo(s.TLS),
-			strconv.Itoa(s.Commands),
-			strconv.Itoa(len(s.Transfers)),
-			humanBytes(sessionBytes(s)),
-			spanCell(s.Start, s.End),
-			endCell(s.EndReason),
-		})
-	}
-	return grid(w, opts.width(), cols, rows)
+// sessionCols: one row per control connection.
+var sessionCols = []column{
+	{title: "ID"},
+	{title: "CLIENT"},
+	{title: "SERVER"},
+	{title: "USER", min: 12},
+	{title: "LOGIN"},
+	{title: "MODE"},
+	{title: "TLS"},
+	{title: "CMDS", right: true},
+	{title: "XFERS", right: true},
+	{title: "BYTES", right: true},
+	{title: "DURATION", right: true},
+	{title: "END"},
 }
 
 // loginCell: the session's login state and, when any, the attempt count.
@@ -168,48 +196,48 @@ func quoted(p *string) string {
 	return Escape(*p)
 }
 
-// transferGrid: one row per transfer, grouped by session. The PATH cell
-// stacks what would not fit side by side in 120 columns: the path (or
-// argument), then mode/negotiation and the data connection, then the
-// notes, so every row stays readable without a very wide terminal.
-func transferGrid(w io.Writer, sessions []*decoder.Session, opts Options) error {
-	var rows [][]string
-	floor := 24
-	for _, s := range sessions {
-		for _, t := range s.Transfers {
-			if t == nil {
-				continue
-			}
-			bytesCell, rate := "-", "-"
-			if t.Bytes != nil {
-				bytesCell = humanBytes(*t.Bytes)
-				rate = humanRate(*t.Bytes, t.End.Sub(t.Start))
-			}
-			conn := modeNegotiation(t) + "  " + dataConn(t)
-			floor = max(floor, textWidth(conn))
-			detail := transferTarget(t) + "\n" + conn
-			if notes := transferNotes(t); len(notes) > 0 {
-				detail += "\n" + notesPrefix + strings.Join(escapeAll(notes), ", ")
-			}
-			rows = append(rows, []string{
-				Escape(s.ID),
-				Escape(t.Command),
-				detail,
-				bytesCell,
-				rate,
-				transferStatus(t),
-			})
+// addTransfers renders s's transfers: one row per transfer, grouped by
+// session. The PATH cell stacks what would not fit side by side in 120
+// columns: the path (or argument), then mode/negotiation and the data
+// connection, then the notes, so every row stays readable without a very
+// wide terminal.
+func (t *TableWriter) addTransfers(s *decoder.Session) {
+	for _, x := range s.Transfers {
+		if x == nil {
+			continue
 		}
+		bytesCell, rate := "-", "-"
+		if x.Bytes != nil {
+			bytesCell = humanBytes(*x.Bytes)
+			rate = humanRate(*x.Bytes, x.End.Sub(x.Start))
+		}
+		conn := modeNegotiation(x) + "  " + dataConn(x)
+		t.transferFloor = max(t.transferFloor, textWidth(conn))
+		detail := transferTarget(x) + "\n" + conn
+		if notes := transferNotes(x); len(notes) > 0 {
+			detail += "\n" + notesPrefix + strings.Join(escapeAll(notes), ", ")
+		}
+		t.transferRows = append(t.transferRows, []string{
+			Escape(s.ID),
+			Escape(x.Command),
+			detail,
+			bytesCell,
+			rate,
+			transferStatus(x),
+		})
 	}
+}
+
+func (t *TableWriter) transferGrid(w io.Writer) error {
 	cols := []column{
 		{title: "SESSION"},
 		{title: "CMD"},
-		{title: "PATH / DATA CONNECTION / NOTES", min: floor, fit: fitTransferDetail},
+		{title: "PATH / DATA CONNECTION / NOTES", min: t.transferFloor, fit: fitTransferDetail},
 		{title: "BYTES", right: true},
 		{title: "RATE", right: true},
 		{title: "STATUS"},
 	}
-	return grid(w, opts.width(), cols, rows)
+	return grid(w, t.opts.width(), cols, t.transferRows)
 }
 
 const notesPrefix = "notes: "
@@ -257,61 +285,61 @@ func transferNotes(t *decoder.Transfer) []string {
 	return notes
 }
 
-// loginGrid lists login attempts: at most Options.MaxLoginRows per
+// addLogins renders s's login attempts: at most Options.MaxLoginRows per
 // session plus every success, then a line per session counting the rest.
-func loginGrid(w io.Writer, sessions []*decoder.Session, opts Options) error {
-	showAccount := false
-	for _, s := range sessions {
-		for _, a := range s.LoginAttempts {
-			showAccount = showAccount || a.Account != nil
+func (t *TableWriter) addLogins(s *decoder.Session) {
+	limit := t.opts.maxLoginRows()
+	loc := t.opts.location()
+	skipped := map[decoder.Outcome]int{}
+	for i, a := range s.LoginAttempts {
+		t.showAccount = t.showAccount || a.Account != nil
+		if i >= limit && a.Outcome != decoder.OutcomeSuccess {
+			skipped[outcomeOf(a.Outcome)]++
+			continue
 		}
+		user := a.User
+		outcome := string(outcomeOf(a.Outcome))
+		if a.ReplyCode != nil {
+			outcome += " " + strconv.Itoa(*a.ReplyCode)
+		}
+		t.loginRows = append(t.loginRows, []string{
+			Escape(s.ID), clock(a.Time, loc), quoted(&user), quoted(t.opts.password(a.Password)),
+			quoted(a.Account), outcome,
+		})
 	}
+	if len(skipped) > 0 {
+		t.elided = append(t.elided, fmt.Sprintf("%s: %d more attempts not listed (%s)",
+			Escape(s.ID), sumValues(skipped), countList(skipped)))
+	}
+	if lost := attemptCount(s) - len(s.LoginAttempts); lost > 0 {
+		t.elided = append(t.elided, fmt.Sprintf("%s: %d more attempts counted but not kept by the decoder",
+			Escape(s.ID), lost))
+	}
+}
+
+// loginAccount is the index of the account cell in a login row.
+const loginAccount = 4
+
+func (t *TableWriter) loginGrid(w io.Writer) error {
 	cols := []column{
 		{title: "SESSION"},
 		{title: "TIME"},
 		{title: "USER", min: 12},
 		{title: "PASSWORD", min: 10},
+		{title: "ACCOUNT", min: 10},
+		{title: "OUTCOME"},
 	}
-	if showAccount {
-		cols = append(cols, column{title: "ACCOUNT", min: 10})
-	}
-	cols = append(cols, column{title: "OUTCOME"})
-
-	limit := opts.maxLoginRows()
-	loc := opts.location()
-	var rows [][]string
-	var elided []string
-	for _, s := range sessions {
-		skipped := map[decoder.Outcome]int{}
-		for i, a := range s.LoginAttempts {
-			if i >= limit && a.Outcome != decoder.OutcomeSuccess {
-				skipped[outcomeOf(a.Outcome)]++
-				continue
-			}
-			user := a.User
-			row := []string{Escape(s.ID), clock(a.Time, loc), quoted(&user), quoted(opts.password(a.Password))}
-			if showAccount {
-				row = append(row, quoted(a.Account))
-			}
-			outcome := string(outcomeOf(a.Outcome))
-			if a.ReplyCode != nil {
-				outcome += " " + strconv.Itoa(*a.ReplyCode)
-			}
-			rows = append(rows, append(row, outcome))
-		}
-		if len(skipped) > 0 {
-			elided = append(elided, fmt.Sprintf("%s: %d more attempts not listed (%s)",
-				Escape(s.ID), sumValues(skipped), countList(skipped)))
-		}
-		if lost := attemptCount(s) - len(s.LoginAttempts); lost > 0 {
-			elided = append(elided, fmt.Sprintf("%s: %d more attempts counted but not kept by the decoder",
-				Escape(s.ID), lost))
+	rows := t.loginRows
+	if !t.showAccount {
+		cols = slices.Delete(cols, loginAccount, loginAccount+1)
+		for i, r := range rows {
+			rows[i] = slices.Delete(r, loginAccount, loginAccount+1)
 		}
 	}
-	if err := grid(w, opts.width(), cols, rows); err != nil {
+	if err := grid(w, t.opts.width(), cols, rows); err != nil {
 		return err
 	}
-	for _, line := range elided {
+	for _, line := range t.elided {
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}
@@ -353,71 +381,48 @@ func countList[K ~string](m map[K]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// noteUse is how often one note appeared and in which sessions.
+// noteUse is how often one note appeared and in which sessions: the
+// first maxNoteSessions of them, and how many there were.
 type noteUse struct {
-	name     string
-	count    int
-	sessions []string
+	name      string
+	count     int
+	sessions  []string
+	nsessions int
+	last      string // the session counted last
 }
 
 // maxNoteSessions is how many session IDs the summary lists per note.
 const maxNoteSessions = 5
 
-func writeSummary(w io.Writer, sessions []*decoder.Session, sum decoder.Summary, opts Options) {
+// writeSummary prints the counts, the limits that fired and the notes.
+func (t *TableWriter) writeSummary(w io.Writer, sum decoder.Summary) {
 	line := func(label, value string) { fmt.Fprintf(w, "  %-10s %s\n", label, value) }
 	fmt.Fprintln(w, "Summary")
 
-	count := strconv.Itoa(len(sessions))
-	if sum.Sessions > len(sessions) {
+	n := len(t.sessionRows)
+	count := strconv.Itoa(n)
+	if sum.Sessions > n {
 		count += fmt.Sprintf(" (of %d in the run)", sum.Sessions)
 	}
 	line("sessions", count)
 
-	logins := map[decoder.Outcome]int{}
-	attempts := 0
-	for _, s := range sessions {
-		o := s.Login
-		if o == "" {
-			o = decoder.OutcomeNone
-		}
-		logins[o]++
-		attempts += attemptCount(s)
-	}
 	line("logins", fmt.Sprintf("%d success, %d failure, %d none; %d attempts",
-		logins[decoder.OutcomeSuccess], logins[decoder.OutcomeFailure], logins[decoder.OutcomeNone], attempts))
+		t.logins[decoder.OutcomeSuccess], t.logins[decoder.OutcomeFailure], t.logins[decoder.OutcomeNone], t.attempts))
 
-	n, complete, notCaptured := 0, 0, 0
-	var moved int64
-	for _, s := range sessions {
-		for _, t := range s.Transfers {
-			if t == nil {
-				continue
-			}
-			n++
-			if t.Complete {
-				complete++
-			}
-			if t.Bytes == nil {
-				notCaptured++
-			} else {
-				moved += *t.Bytes
-			}
-		}
+	xfers := fmt.Sprintf("%d (%d complete", t.transfers, t.complete)
+	if t.notCaptured > 0 {
+		xfers += fmt.Sprintf(", %d data not captured", t.notCaptured)
 	}
-	xfers := fmt.Sprintf("%d (%d complete", n, complete)
-	if notCaptured > 0 {
-		xfers += fmt.Sprintf(", %d data not captured", notCaptured)
-	}
-	xfers += "), " + humanBytes(moved)
-	if sum.Transfers > n {
+	xfers += "), " + humanBytes(t.moved)
+	if sum.Transfers > t.transfers {
 		xfers += fmt.Sprintf("; %d in the run", sum.Transfers)
 	}
 	line("transfers", xfers)
 
-	if first, last, ok := span(sessions); ok {
-		loc := opts.location()
-		line("span", first.In(loc).Format(stampLayout)+" .. "+last.In(loc).Format(stampLayout)+
-			" ("+humanDuration(last.Sub(first))+")")
+	if !t.first.IsZero() && !t.last.IsZero() {
+		loc := t.opts.location()
+		line("span", t.first.In(loc).Format(stampLayout)+" .. "+t.last.In(loc).Format(stampLayout)+
+			" ("+humanDuration(t.last.Sub(t.first))+")")
 	}
 
 	if len(sum.Limits) == 0 {
@@ -431,7 +436,7 @@ func writeSummary(w io.Writer, sessions []*decoder.Session, sum decoder.Summary,
 		line("limits", strings.Join(parts, ", "))
 	}
 
-	uses := noteUses(sessions)
+	uses := t.noteUses()
 	if len(uses) == 0 {
 		line("notes", "none")
 		return
@@ -441,69 +446,81 @@ func writeSummary(w io.Writer, sessions []*decoder.Session, sum decoder.Summary,
 		nameW = max(nameW, textWidth(u.name))
 	}
 	for i, u := range uses {
-		ids := u.sessions
 		more := ""
-		if len(ids) > maxNoteSessions {
-			more = fmt.Sprintf(" +%d more", len(ids)-maxNoteSessions)
-			ids = ids[:maxNoteSessions]
+		if u.nsessions > len(u.sessions) {
+			more = fmt.Sprintf(" +%d more", u.nsessions-len(u.sessions))
 		}
 		label := ""
 		if i == 0 {
 			label = "notes"
 		}
 		pad := strings.Repeat(" ", nameW-textWidth(u.name))
-		line(label, fmt.Sprintf("%s%s %5d  %s%s", u.name, pad, u.count, strings.Join(ids, ", "), more))
+		line(label, fmt.Sprintf("%s%s %5d  %s%s", u.name, pad, u.count, strings.Join(u.sessions, ", "), more))
 	}
 }
 
-// noteUses counts session and transfer notes by name, most frequent
-// first, each with the IDs of the sessions it appeared in.
-func noteUses(sessions []*decoder.Session) []noteUse {
-	byName := map[string]*noteUse{}
-	add := func(name, id string) {
-		u := byName[name]
-		if u == nil {
-			u = &noteUse{name: Escape(name)}
-			byName[name] = u
+// count adds s to the summary counts.
+func (t *TableWriter) count(s *decoder.Session) {
+	o := s.Login
+	if o == "" {
+		o = decoder.OutcomeNone
+	}
+	t.logins[o]++
+	t.attempts += attemptCount(s)
+	id := Escape(s.ID)
+	for _, n := range s.Notes {
+		t.addNote(n, id)
+	}
+	for _, x := range s.Transfers {
+		if x == nil {
+			continue
 		}
-		u.count++
-		if len(u.sessions) == 0 || u.sessions[len(u.sessions)-1] != id {
+		t.transfers++
+		if x.Complete {
+			t.complete++
+		}
+		if x.Bytes == nil {
+			t.notCaptured++
+		} else {
+			t.moved += *x.Bytes
+		}
+		for _, n := range x.Notes {
+			t.addNote(n, id)
+		}
+	}
+	if !s.Start.IsZero() && (t.first.IsZero() || s.Start.Before(t.first)) {
+		t.first = s.Start
+	}
+	if s.End.After(t.last) {
+		t.last = s.End
+	}
+}
+
+// addNote counts one use of a note in session id.
+func (t *TableWriter) addNote(name, id string) {
+	u := t.notes[name]
+	if u == nil {
+		u = &noteUse{name: Escape(name)}
+		t.notes[name] = u
+	}
+	u.count++
+	if u.nsessions == 0 || u.last != id {
+		u.last = id
+		u.nsessions++
+		if len(u.sessions) < maxNoteSessions {
 			u.sessions = append(u.sessions, id)
 		}
 	}
-	for _, s := range sessions {
-		id := Escape(s.ID)
-		for _, n := range s.Notes {
-			add(n, id)
-		}
-		for _, t := range s.Transfers {
-			if t == nil {
-				continue
-			}
-			for _, n := range t.Notes {
-				add(n, id)
-			}
-		}
-	}
-	uses := make([]noteUse, 0, len(byName))
-	for _, u := range byName {
+}
+
+// noteUses lists the notes, most frequent first.
+func (t *TableWriter) noteUses() []noteUse {
+	uses := make([]noteUse, 0, len(t.notes))
+	for _, u := range t.notes {
 		uses = append(uses, *u)
 	}
 	slices.SortFunc(uses, func(a, b noteUse) int {
 		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(a.name, b.name))
 	})
 	return uses
-}
-
-// span is the first start and last end over all sessions.
-func span(sessions []*decoder.Session) (first, last time.Time, ok bool) {
-	for _, s := range sessions {
-		if !s.Start.IsZero() && (first.IsZero() || s.Start.Before(first)) {
-			first = s.Start
-		}
-		if s.End.After(last) {
-			last = s.End
-		}
-	}
-	return first, last, !first.IsZero() && !last.IsZero()
 }

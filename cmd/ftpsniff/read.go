@@ -95,15 +95,15 @@ func runRead(o *readOptions, s *streams) error {
 		cfg.Content = extractor
 	}
 
-	// Sessions go out (JSON, transcript), or into the table as copies
-	// without their dialogue, as soon as they are final, and the auditor
-	// keeps only a digest of each: memory follows the sessions open at
-	// one moment, not the length of the dialogues.
+	// Sessions go out (JSON, transcript) or into the table's rows as soon
+	// as they are final, and the auditor keeps only what later sessions
+	// can change: memory follows the sessions open at one moment, not the
+	// length of the capture.
 	var (
 		jw       *report.JSONWriter
 		tw       *report.TranscriptWriter
 		auditor  *audit.Auditor
-		kept     []*decoder.Session
+		table    *report.TableWriter
 		writeErr error
 	)
 	switch {
@@ -114,6 +114,8 @@ func runRead(o *readOptions, s *streams) error {
 		}
 	case o.transcript:
 		tw = report.NewTranscriptWriter(out, ropts)
+	default:
+		table = report.NewTableWriter(ropts)
 	}
 	cfg.OnSession = func(sess *decoder.Session) {
 		var err error
@@ -126,7 +128,7 @@ func runRead(o *readOptions, s *streams) error {
 		case tw != nil:
 			err = tw.Session(sess)
 		default:
-			kept = append(kept, tableOnly(sess))
+			table.Add(sess)
 		}
 		if err != nil && writeErr == nil {
 			writeErr = err
@@ -161,7 +163,7 @@ func runRead(o *readOptions, s *streams) error {
 	case tw != nil:
 		endErr = tw.Flush()
 	default:
-		endErr = report.Table(out, kept, res.Summary, ropts)
+		endErr = table.Write(out, res.Summary)
 	}
 	if writeErr == nil {
 		writeErr = endErr
@@ -184,15 +186,6 @@ func runRead(o *readOptions, s *streams) error {
 		return fail(exitPartial, nil)
 	}
 	return nil
-}
-
-// tableOnly is the part of a session the table report reads: the
-// transcript and the feature lines, most of a session's memory, are left
-// out.
-func tableOnly(s *decoder.Session) *decoder.Session {
-	c := *s
-	c.Transcript, c.Features = nil, nil
-	return &c
 }
 
 // warn prints one warning line on stderr unless quiet.
