@@ -314,7 +314,7 @@ func capLine(s string) string {
 }
 
 // Event writes one "event" record, an ftpsniff extension to the JSON
-// contract for live capture (see json-output.md, "event"):
+// contract for live capture (see docs/json.md, "event"):
 //
 //	{"type":"event","event":"login","time":"...","session":"S1",
 //	 "client_ip":"192.0.2.10","client_port":50000,

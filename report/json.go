@@ -13,7 +13,7 @@ import (
 )
 
 // JSONWriter writes newline-delimited JSON records following the ftpsniff
-// JSON contract (json-output.md): one "session" object per line, each
+// JSON contract (docs/json.md): one "session" object per line, each
 // written whole with a single Write so records from one writer never
 // interleave. Keys keep a fixed order. A value that was not seen is null,
 // never "" or 0; times are RFC 3339 in UTC with exactly nine fractional

@@ -33,7 +33,7 @@ type keySpec struct {
 
 func spec(key string, kinds ...kind) keySpec { return keySpec{key, kinds} }
 
-// sessionKeys and transferKeys are the contract of json-output.md, in
+// sessionKeys and transferKeys are the contract of docs/json.md, in
 // the order the writer emits them; nullable keys are those the contract
 // allows to be unseen.
 var (

@@ -1,6 +1,6 @@
 // Package report turns decoded FTP sessions into output for people and
 // pipelines: compact terminal tables, a per-session transcript of the
-// dialogue, newline-delimited JSON (the contract in docs/json-output.md),
+// dialogue, newline-delimited JSON (the contract in docs/json.md),
 // and an extraction sink that writes transferred files to disk.
 //
 // Everything a session holds came off the wire and is hostile. Human

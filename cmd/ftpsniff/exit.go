@@ -15,7 +15,8 @@ const (
 	// exitUsage: the command line is wrong.
 	exitUsage = 2
 	// exitPartial: a report was produced, but some input was damaged or
-	// truncated (the warnings on stderr say where).
+	// truncated, packets could not be decoded, or live capture dropped
+	// packets (the warnings on stderr say where).
 	exitPartial = 3
 	// exitFindings: audit --fail-on found a finding at or above the
 	// requested severity.

@@ -44,7 +44,7 @@ func defaultAnalysisFlags() analysisFlags {
 
 func (a *analysisFlags) register(fs *pflag.FlagSet) {
 	fs.UintSliceVar(&a.ports, "ports", a.ports, "TCP ports of FTP control connections (FTP on other ports is found by content)")
-	fs.IntVar(&a.maxConns, "max-conns", a.maxConns, "most TCP connections tracked at once (least recently active evicted)")
+	fs.IntVar(&a.maxConns, "max-conns", a.maxConns, "most TCP connections tracked at once, closed ones lingering included (those go first, then the least recently active)")
 	fs.IntVar(&a.maxConnBuffer, "max-conn-buffer", a.maxConnBuffer, "most out-of-order bytes buffered per connection")
 	fs.IntVar(&a.maxBuffer, "max-buffer", a.maxBuffer, "most out-of-order bytes buffered in total")
 	fs.IntVar(&a.maxLine, "max-line", a.maxLine, "longest FTP command or reply line kept (longer lines are cut and flagged)")

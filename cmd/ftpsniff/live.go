@@ -98,9 +98,12 @@ libpcap ('make build').`,
 	f.BoolVar(&o.showPasswords, "show-passwords", false, "print passwords instead of <hidden>")
 	f.StringVarP(&o.write, "write", "w", "", "save the packets of FTP control and data connections to the pcap `FILE` (readable by 'ftpsniff read')")
 	f.BoolVar(&o.force, "force", false, "let -w replace an existing file")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress, statistics or warnings on stderr")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no statistics or warnings on stderr")
 	f.IntVar(&o.maxKept, "max-sessions", o.maxKept, "most finished sessions kept for the closing table (the oldest are left out; all were streamed)")
 	o.analysis.register(f)
+	// A live capture is read packet by packet (it must see quiet
+	// moments), never a batch ahead.
+	_ = f.MarkHidden("threads")
 	_ = cmd.MarkFlagRequired("interface")
 	_ = cmd.MarkFlagFilename("write", "pcap")
 	_ = cmd.RegisterFlagCompletionFunc("interface", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

@@ -22,7 +22,8 @@ type result struct {
 	// Warnings are one-line problems with the input (damaged files,
 	// undecodable packets); the report is still complete for what was read.
 	Warnings []string
-	// Damaged is true when some input could not be read to its end.
+	// Damaged is true when some input could not be read to its end or
+	// some packets could not be decoded (live capture adds its drops).
 	Damaged bool
 	Frames  int64
 	Bytes   int64

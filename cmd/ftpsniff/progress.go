@@ -20,7 +20,7 @@ import (
 //	reading bench-1g.pcap  412.3/954.2 MB  43%  1.26 M packets  310 MB/s  ETA 0:02
 //
 // It is for the person waiting, so it only appears when stderr is a
-// terminal (or with --progress), never with --quiet, and is erased before
+// terminal (or with --progress, which wins over --quiet), and is erased before
 // anything else is written to stderr. The wall clock it reads paces the
 // drawing and the rate shown; it never reaches the report.
 const (
@@ -214,7 +214,7 @@ func appendSpaces(b []byte, n int) []byte {
 //
 //	reading NAME  412.3/954.2 MB  43%  1.26 M packets  310 MB/s  ETA 0:02
 //	reading NAME (2/3)  ...                        several files: overall figures
-//	reading standard input  412 MB  1.26 M packets  310 MB/s   size unknown
+//	reading standard input  412 MB  1.26 M packets  310 MB/s
 //
 // The byte figures are positions in the files on disk (compressed bytes
 // for gzip), in SI units; the rate is the average since the start, which

@@ -36,7 +36,7 @@ or passive data connections, transfers, bytes, duration and how it ended.
 
 Several files are read as one capture in timestamp order, so a session
 split across rotated files is reported once.`,
-		Example: `  # one table per capture: sessions, transfers, summary
+		Example: `  # tables: sessions, transfers, login attempts, summary
   ftpsniff read testdata/pcaps/vsftpd-anon-passive.pcap
 
   # the whole dialogue with capture timestamps and reply latencies
@@ -56,10 +56,10 @@ split across rotated files is reported once.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON records (see docs/json.md)")
-	f.BoolVar(&o.noFindings, "no-findings", false, "with --json, leave out the finding records (the audit keeps a little per login attempt until the end; without it memory stays flat)")
+	f.BoolVar(&o.noFindings, "no-findings", false, "with --json, leave out the finding records (and the little the audit keeps per login attempt and passive endpoint until the end)")
 	f.BoolVarP(&o.transcript, "transcript", "t", false, "print the full command/reply dialogue of each session")
 	f.BoolVar(&o.showPasswords, "show-passwords", false, "print passwords instead of <hidden>")
-	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (with SHA-256 and MIME type in the report)")
+	f.StringVar(&o.extractDir, "extract", "", "write every transferred file under `DIR` (SHA-256 and MIME type in --json; the table names the file)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or warnings on stderr")
 	o.analysis.register(f)
 	o.analysis.registerProgress(f)

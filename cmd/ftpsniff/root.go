@@ -27,7 +27,7 @@ moved where, how much, and whether it completed.`,
 		Example: `  ftpsniff read capture.pcap
   ftpsniff read --transcript capture.pcapng
   ftpsniff read --json rotated-*.pcap.gz | jq 'select(.type=="session")'
-  tcpdump -w - port 21 | ftpsniff read -`,
+  tcpdump -w - tcp | ftpsniff read -`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
