@@ -37,6 +37,10 @@ type pendingCmd struct {
 	rest int64
 	// tls is true for an AUTH naming TLS or SSL (RFC 4217 4).
 	tls bool
+	// srvAcked is how far the client had acknowledged the server's
+	// stream when it sent the command (reassembly.Conn.Acked), -1 when
+	// unknown: every reply before it had reached the client.
+	srvAcked int64
 }
 
 // cmdQueue is a FIFO of pending commands. Replies pair with commands in
@@ -296,7 +300,8 @@ func (s *session) command(c Command, ts time.Time) {
 		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: e})
 	}
 
-	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1, seq: s.out.Commands}
+	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1, seq: s.out.Commands, srvAcked: s.serverAcked()}
+	s.notePipelining(p.srvAcked)
 	switch verb {
 	case "USER":
 		u := c.Arg
@@ -752,6 +757,61 @@ func (s *session) sizeOf(p string) (int64, bool) {
 	return 0, false
 }
 
+// serverAcked is how far the client has acknowledged the server's stream
+// (reassembly.Conn.Acked), -1 when unknown.
+func (s *session) serverAcked() int64 {
+	if s.conn == nil {
+		return -1
+	}
+	if off, ok := s.conn.Acked(s.srvDir); ok {
+		return off
+	}
+	return -1
+}
+
+// notePipelining records a client that sends a command while an earlier
+// one still waits although it had read every server byte the capture
+// delivered (it did not wait for the reply; RFC 959 5.4 leaves that to
+// the client). When the client acknowledged server bytes the capture has
+// not delivered, the missing reply may be among them: nothing is learnt.
+func (s *session) notePipelining(srvAcked int64) {
+	if s.pending.len() == 0 || s.lostReplies || s.conn == nil || srvAcked < 0 {
+		return
+	}
+	if srvAcked <= s.conn.Delivered(s.srvDir) {
+		s.pipelining = true
+	}
+}
+
+// dropAckedLost pops the pending commands whose replies a gap in the
+// server's direction swallowed, when the client's acknowledgments prove
+// it. A later pending command was sent once the client had acknowledged
+// the server's stream exactly up to the end of the hole: it had read the
+// lost bytes (RFC 9293 3.4) and nothing after them. A client that waits
+// for each reply before its next command (never seen pipelining) then had
+// the replies of every command before that one, and none of them reached
+// the capture: they were in the hole. Without that proof nothing is
+// popped and realign falls back to plausibility.
+func (s *session) dropAckedLost() {
+	if s.pipelining || s.srvHoleEnd < 0 {
+		return
+	}
+	k := -1
+	for i := range min(s.pending.len(), maxRealign+1) {
+		if a := s.pending.at(i).srvAcked; a >= s.srvHoleEnd {
+			if a == s.srvHoleEnd {
+				k = i
+			}
+			break
+		}
+	}
+	for ; k > 0; k-- {
+		if lost := s.pending.pop(); changesDir(lost.verb) {
+			s.cwd.lose(lost.seq)
+		}
+	}
+}
+
 // maxRealign is how far down the pending queue a reply is looked for
 // after a gap.
 const maxRealign = 8
@@ -764,7 +824,13 @@ const maxRealign = 8
 // pending command can means the commands before that one lost theirs.
 // It returns the command the reply answers, nil for none.
 func (s *session) realign(code int) *pendingCmd {
+	if s.lostReplies {
+		s.dropAckedLost()
+	}
 	p := s.pending.front()
+	if p == nil {
+		return nil
+	}
 	if plausibleReply(p.verb, code) {
 		s.lostCommands, s.lostReplies = false, false
 		return p

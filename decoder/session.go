@@ -51,12 +51,19 @@ type session struct {
 	// lostReplies: a gap in the server's direction may have swallowed
 	// replies.
 	lostReplies bool
-	opened      bool // EventSessionOpen was sent
-	quit        bool // QUIT was answered 221
-	ctrlDone    bool // the control connection is closed
-	final       bool // emitted
-	closeWhy    reassembly.CloseReason
-	successes   int // successful login attempts
+	// srvHoleEnd is where the server's stream resumed after its latest
+	// gap (reassembly.Conn.Delivered), -1 before any.
+	srvHoleEnd int64
+	// pipelining: the client was seen sending a command before it had
+	// read the reply to the previous one, so its acknowledgments do not
+	// tell which replies a gap swallowed (see dropAckedLost).
+	pipelining bool
+	opened     bool // EventSessionOpen was sent
+	quit       bool // QUIT was answered 221
+	ctrlDone   bool // the control connection is closed
+	final      bool // emitted
+	closeWhy   reassembly.CloseReason
+	successes  int // successful login attempts
 
 	login loginState
 	cwd   workDir
@@ -106,6 +113,8 @@ func (a *Analyzer) newSession(c *reassembly.Conn, srvDir reassembly.Dir) *sessio
 		conn:    c,
 		srvDir:  srvDir,
 		replies: NewReplyAssembler(a.cfg.MaxReplyLines),
+		// No server gap yet.
+		srvHoleEnd: -1,
 	}
 	s.sides[roleClient].lr = NewLineReader(a.cfg.MaxLine)
 	s.sides[roleServer].lr = NewLineReader(a.cfg.MaxLine)
@@ -165,6 +174,7 @@ func (s *session) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Tim
 	if r == roleServer {
 		s.replies.Reset()
 		s.lostReplies = true
+		s.srvHoleEnd = c.Delivered(d)
 	} else {
 		s.lostCommands = true
 		// A CWD or CDUP may be among the lost bytes.

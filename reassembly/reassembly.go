@@ -238,6 +238,23 @@ type Conn struct {
 	state connState
 }
 
+// Delivered is the offset in direction d's stream up to which bytes were
+// handed to the Stream, as Data or as Gap; inside a callback it includes
+// the callback's own bytes. Offsets count from the direction's first byte
+// (ISN+1 after a SYN) and compare with Acked.
+func (c *Conn) Delivered(d Dir) int64 { return c.state.dir[d].next }
+
+// Acked returns how far the peer has acknowledged direction d's stream, an
+// offset comparable with Delivered, as of the latest packet; ok is false
+// before any acknowledgment was seen. A receiver acknowledges only bytes it
+// received (RFC 9293 section 3.4), so bytes below Acked that the capture
+// missed did reach the peer: a client acknowledging a lost server reply
+// had read it.
+func (c *Conn) Acked(d Dir) (offset int64, ok bool) {
+	h := &c.state.dir[d]
+	return h.acked, h.ackedOK && h.init
+}
+
 // Stream receives the events of one connection in capture order.
 // Implementations must not block and must not keep payload slices. The
 // Assembler documentation states precisely what is delivered when.
