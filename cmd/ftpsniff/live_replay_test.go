@@ -39,22 +39,7 @@ func TestLiveReplay(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: it creates network namespaces and captures packets")
 	}
-	tools := map[string]string{}
-	for _, name := range []string{"tcpreplay", "ip", "sysctl", "go"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/go/bin"} {
-				if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil {
-					p, err = filepath.Join(dir, name), nil
-					break
-				}
-			}
-		}
-		if err != nil {
-			t.Skipf("needs %s (Debian: apt-get install tcpreplay iproute2 procps)", name)
-		}
-		tools[name] = p
-	}
+	tools := findTools(t, "apt-get install tcpreplay iproute2 procps", "tcpreplay", "ip", "sysctl", "go")
 
 	dir := t.TempDir()
 	capPath := filepath.Join(dir, "replay.pcap")

@@ -72,22 +72,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: it creates network namespaces and captures packets")
 	}
-	tools := map[string]string{}
-	for _, name := range []string{"vsftpd", "curl", "ip", "ss", "go"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/go/bin"} {
-				if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil {
-					p, err = filepath.Join(dir, name), nil
-					break
-				}
-			}
-		}
-		if err != nil {
-			t.Skipf("needs %s (Debian: apt-get install vsftpd curl iproute2)", name)
-		}
-		tools[name] = p
-	}
+	tools := findTools(t, "apt-get install vsftpd curl iproute2", "vsftpd", "curl", "ip", "ss", "go")
 	if _, err := exec.Command("id", "ftp").CombinedOutput(); err != nil {
 		t.Skip("needs the system user \"ftp\" for vsftpd's anonymous sessions (installed with vsftpd)")
 	}
@@ -202,6 +187,30 @@ func TestLiveEndToEnd(t *testing.T) {
 	if a, b := sessionDigest(live), sessionDigest(fromFile); a != b {
 		t.Errorf("live and read of the -w file differ:\nlive: %s\nread: %s", a, b)
 	}
+}
+
+// findTools looks up the programs a test runs, on PATH or in the sbin and
+// Go directories a root shell may lack, and skips the test, naming the
+// Debian packages (install), when one is missing.
+func findTools(t *testing.T, install string, names ...string) map[string]string {
+	t.Helper()
+	tools := map[string]string{}
+	for _, name := range names {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/go/bin"} {
+				if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil {
+					p, err = filepath.Join(dir, name), nil
+					break
+				}
+			}
+		}
+		if err != nil {
+			t.Skipf("needs %s (Debian: %s)", name, install)
+		}
+		tools[name] = p
+	}
+	return tools
 }
 
 // newLab creates two namespaces joined by a veth pair with offloads off,
