@@ -93,7 +93,8 @@ func (t *TableWriter) Add(s *decoder.Session) {
 }
 
 // Write prints the sessions, transfers and login-attempts grids (the last
-// two when not empty) and the summary.
+// two when not empty) and the summary. It fits the rows in place, so it is
+// called once, after the last Add.
 func (t *TableWriter) Write(w io.Writer, sum decoder.Summary) error {
 	bw := bufio.NewWriter(w)
 	if len(t.sessionRows) == 0 {
