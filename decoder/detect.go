@@ -139,14 +139,7 @@ func (p *probe) Data(c *reassembly.Conn, d reassembly.Dir, payload []byte, ts ti
 // Gap implements reassembly.Stream: a hole while probing makes the first
 // lines unreliable, so the probe decides with what it has.
 func (p *probe) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Time) {
-	if p.state == probing {
-		srvDir, dec := p.force()
-		if dec != classGreeting {
-			p.ignore()
-			return
-		}
-		p.start(c, srvDir)
-	}
+	p.settle(c)
 	if p.state == probeFTP {
 		p.s.Gap(c, d, n, ts)
 	}
@@ -167,14 +160,7 @@ func (p *probe) Anomaly(c *reassembly.Conn, d reassembly.Dir, an reassembly.Anom
 
 // Close implements reassembly.Stream.
 func (p *probe) Close(c *reassembly.Conn, reason reassembly.CloseReason, ts time.Time) {
-	if p.state == probing {
-		srvDir, dec := p.force()
-		if dec != classGreeting {
-			p.ignore()
-			return
-		}
-		p.start(c, srvDir)
-	}
+	p.settle(c)
 	if p.state == probeFTP {
 		p.s.Close(c, reason, ts)
 	}
@@ -274,6 +260,19 @@ func (p *probe) keep(d reassembly.Dir, b []byte, ts time.Time) bool {
 	p.stash = append(p.stash, b...)
 	p.chunks = append(p.chunks, probeChunk{dir: d, ts: ts, n: len(b)})
 	return true
+}
+
+// settle ends a probe that can read no further (a hole, the close) with
+// what it has: an FTP session, or an ignored connection.
+func (p *probe) settle(c *reassembly.Conn) {
+	if p.state != probing {
+		return
+	}
+	if srvDir, dec := p.force(); dec == classGreeting {
+		p.start(c, srvDir)
+	} else {
+		p.ignore()
+	}
 }
 
 // ignore gives up on the connection.
