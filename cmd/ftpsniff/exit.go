@@ -3,6 +3,8 @@ package main
 import (
 	"strconv"
 	"strings"
+
+	"github.com/ftpsniff/ftpsniff/report"
 )
 
 // Exit statuses, documented in the README for scripts.
@@ -42,11 +44,14 @@ func (e *statusError) Unwrap() error { return e.err }
 // fail wraps err with an exit status.
 func fail(code int, err error) error { return &statusError{code: code, err: err} }
 
-// oneLine keeps error messages to one line, whatever they quote.
+// oneLine keeps error messages to one line, whatever they quote, with
+// control characters escaped.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}
-	return s
+	// A file name is the user's, but it may come from a hostile
+	// directory: its control characters must not reach the terminal.
+	return report.Escape(s)
 }

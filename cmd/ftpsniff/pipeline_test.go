@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -111,5 +112,25 @@ func TestNoFindings(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, nil, "read", "--no-findings", capture); code != exitUsage || !strings.Contains(errOut, "--no-findings goes with --json") {
 		t.Errorf("without --json: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestHostileFileNameEscaped: a capture whose file name carries terminal
+// escapes (a file from a directory someone else filled) is named in
+// errors and warnings with its control characters escaped.
+func TestHostileFileNameEscaped(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, content string }{
+		{"x\x1b[2Jnot-a-capture.pcap", "hello"},
+		{"y\x1b]0;title\x07cut.pcap", "\xd4\xc3\xb2\xa1\x02\x00\x04\x00"}, // pcap header cut
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, code := runCLI(t, nil, "read", path)
+		if code == 0 || strings.ContainsAny(errOut, "\x1b\x07") || !strings.Contains(errOut, `\x1b`) {
+			t.Errorf("%q: exit %d, stderr %q", tc.name, code, errOut)
+		}
 	}
 }
