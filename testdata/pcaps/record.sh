@@ -237,9 +237,9 @@ vsftpd_start() { # NS LISTEN_ADDR [extra config lines...]
     wait_port "$ns" 21
 }
 
-proftpd_start() { # [TLS]
+proftpd_start() { # [TLS|SLOW]
     local def=()
-    [[ ${1:-} == TLS ]] && def=(-D TLS)
+    [[ -n ${1:-} ]] && def=(-D "$1")
     bg_in ftps-srv2 "$LAB/root/usr/sbin/proftpd" -n -q -c "$LAB/etc/proftpd.conf" "${def[@]}"
     wait_port ftps-srv2 21
 }
@@ -560,6 +560,103 @@ sc_proftpd_cleartext_after_tls_offer() {
     stop_servers
 }
 
+# ---------------------------------------------------------------- Group E (issue 13: real-world truth)
+sc_bounce_scan() {
+    # nmap's FTP bounce scan (nmap -b): one PORT + LIST per scanned port of a third
+    # host; 8021 listens, every other port answers the server's SYN with RST.
+    bg_in ftps-3rd "$PY" -c 'import socket
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
+s.bind(("203.0.113.9",8021)); s.listen(8); s.settimeout(60)
+while True:
+    c,_=s.accept()
+    while c.recv(65536): pass
+    c.close()'
+    wait_port ftps-3rd 8021
+    vsftpd_start ftps-srv "$SRV" port_promiscuous=YES
+    cap_start vsftpd-bounce-scan
+    cli nmap -n -Pn -b "anonymous:scan@example.org@$SRV:21" -p 8000-8039 203.0.113.9 || true
+    cap_stop
+    stop_servers
+}
+
+sc_backdoor_trigger() {
+    # vsftpd 2.3.4's backdoor (lab/vsftpd234.py plays the server): USER x:) and a
+    # shell on port 6200.
+    bg_in ftps-srv "$PY" "$HERE/lab/vsftpd234.py" "$SRV"
+    wait_port ftps-srv 21
+    cap_start vsftpd234-backdoor-trigger
+    clientpy backdoor-trigger "$SRV"
+    cap_stop
+    stop_servers
+}
+
+sc_connect_attempts() {
+    # SYNs to port 21 that never become FTP: refused by 198.51.100.20 (nothing
+    # listens), unanswered by 198.51.100.10 (its firewall drops them); then one
+    # real session so the capture also holds FTP.
+    ip netns exec ftps-srv nft -f - <<'NFT'
+table inet lab_drop {
+    chain in {
+        type filter hook input priority 0;
+        ip saddr 192.0.2.66 tcp dport 21 drop;
+    }
+}
+NFT
+    vsftpd_start ftps-srv "$SRV"
+    cap_start connect-attempts-port21 ftps-cli
+    cli "$PY" -c 'import socket
+for host, src, t in (("198.51.100.20", "192.0.2.10", 2), ("198.51.100.10", "192.0.2.66", 3.5)):
+    s = socket.socket(); s.bind((src, 0)); s.settimeout(t)
+    try: s.connect((host, 21)); print("connected?")
+    except OSError as e: print(host, e)
+    s.close()'
+    cli "$CURL" -sS "ftp://$SRV/pub/hello.txt" -o /dev/null
+    cap_stop
+    stop_servers
+    ip netns exec ftps-srv nft delete table inet lab_drop
+}
+
+sc_pasv_reuse() {
+    # One passive port for the whole server: two open sessions get the same port
+    # in turn (a busy server with a narrow pasv range).
+    vsftpd_start ftps-srv "$SRV" pasv_min_port=40000 pasv_max_port=40000
+    cap_start vsftpd-pasv-port-reuse
+    clientpy pasv-reuse "$SRV" "$USER_NAME" "$USER_PASS"
+    cap_stop
+    stop_servers
+}
+
+sc_type_a() {
+    vsftpd_start ftps-srv "$SRV" ascii_download_enable=YES
+    cap_start vsftpd-type-a-download
+    clientpy type-a "$SRV" "$USER_NAME" "$USER_PASS"
+    cap_stop
+    stop_servers
+}
+
+sc_noop_during_retr() {
+    # A keep-alive NOOP while a rate-limited RETR still flows, against vsftpd and
+    # ProFTPD (which answer it at different times).
+    vsftpd_start ftps-srv "$SRV" local_max_rate=200000
+    cap_start vsftpd-noop-during-retr
+    clientpy noop-during-retr "$SRV" "$USER_NAME" "$USER_PASS"
+    cap_stop
+    stop_servers
+    proftpd_start SLOW
+    cap_start proftpd-noop-during-retr ftps-srv2
+    clientpy noop-during-retr "$SRV2" "$USER_NAME" "$USER_PASS"
+    cap_stop
+    stop_servers
+}
+
+sc_eprt_v6_on_v4() {
+    vsftpd_start ftps-srv "$SRV"
+    cap_start vsftpd-eprt-v6-on-v4
+    clientpy eprt-v6-on-v4 "$SRV" "$USER_NAME" "$USER_PASS" 2001:db8:2::10
+    cap_stop
+    stop_servers
+}
+
 # ---------------------------------------------------------------- Group D (link types, formats)
 sc_linktype_sll() { # live capture on the "any" pseudo-device, Linux cooked v1 and v2
     vsftpd_start ftps-srv "$SRV" connect_from_port_20=YES
@@ -587,7 +684,8 @@ ALL=(vsftpd_anon_passive vsftpd_user_active_port20 vsftpd_failed_login pipelined
     dropped_data_segment cwd_paths
     bruteforce password_spray auth_tls_refused bounce anon_upload site_exec hostile_creds
     proftpd_cleartext_after_tls_offer
-    linktype_sll reframe)
+    linktype_sll reframe
+    bounce_scan backdoor_trigger connect_attempts pasv_reuse type_a noop_during_retr eprt_v6_on_v4)
 
 main() {
     if [[ ${1:-} == --list ]]; then

