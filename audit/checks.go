@@ -474,7 +474,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 			}
 		}
 	}
-	if refusedAt.IsZero() && !s.TLS && slices.Contains(s.Notes, "auth_tls_refused") {
+	if refusedAt.IsZero() && !s.TLS && decoder.NoteAuthTLSRefused.In(s.Notes) {
 		a := g.at(AuthTLSRefused, f, "", s.Start, Medium)
 		a.f.Count++
 		refusedAt = s.Start
@@ -500,7 +500,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		captured := t.DataSrc.IsValid() && t.DataDst.IsValid()
 		src, dst := t.DataSrc.Addr().Unmap(), t.DataDst.Addr().Unmap()
 		when := evidence(t.Start, s)
-		if (captured && src != f.client && dst != f.client) || slices.Contains(t.Notes, "fxp") {
+		if (captured && src != f.client && dst != f.client) || decoder.NoteFXP.In(t.Notes) {
 			// The data connection ran between the server and a third
 			// host. Opened by the server (active) towards a host that is
 			// none of the client's other servers, it is a bounce that

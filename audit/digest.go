@@ -67,7 +67,7 @@ func digest(s *decoder.Session) *sessionFacts {
 		if t.Direction == decoder.Upload && t.Status != nil && *t.Status >= 200 && *t.Status < 300 {
 			f.uploads++
 		}
-		if slices.Contains(t.Notes, "pasv_address_mismatch") {
+		if decoder.NotePASVAddressMismatch.In(t.Notes) {
 			f.pasvNoted = true
 		}
 		if t.Mode == decoder.ModePassive && t.Advertised.IsValid() {
@@ -81,7 +81,7 @@ func digest(s *decoder.Session) *sessionFacts {
 			})
 		}
 	}
-	f.pasvNoted = f.pasvNoted || slices.Contains(s.Notes, "pasv_address_mismatch")
+	f.pasvNoted = f.pasvNoted || decoder.NotePASVAddressMismatch.In(s.Notes)
 	slices.SortFunc(f.endpoints, netip.AddrPort.Compare)
 	f.endpoints = slices.Clip(slices.Compact(f.endpoints))
 	f.s = &decoder.Session{
@@ -97,7 +97,7 @@ func digest(s *decoder.Session) *sessionFacts {
 // other than the client's, a PASV/LPSV address other than the server's).
 // The others cannot raise a finding.
 func (f *sessionFacts) thirdParty(t *decoder.Transfer) bool {
-	if slices.Contains(t.Notes, "fxp") {
+	if decoder.NoteFXP.In(t.Notes) {
 		return true
 	}
 	if t.DataSrc.IsValid() && t.DataDst.IsValid() &&

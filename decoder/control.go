@@ -158,7 +158,7 @@ func (s *session) feed(r role, p []byte, ts time.Time) {
 				continue
 			}
 			sd.mode = modeDesync
-			s.note("tls_desync")
+			s.note(NoteTLSDesync)
 			return
 		case modeDesync:
 			// Only a segment start can be trusted to begin a record or a
@@ -229,7 +229,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // clientLine handles one line from the client.
 func (s *session) clientLine(line []byte, truncated bool) {
 	if truncated {
-		s.note("line_truncated")
+		s.note(NoteLineTruncated)
 		s.a.limit(limitLineLength)
 	}
 	if len(bytes.TrimSpace(line)) == 0 {
@@ -240,7 +240,7 @@ func (s *session) clientLine(line []byte, truncated bool) {
 		// Not a command the server can know, but the server will still
 		// answer it (500), so it is counted and queued like any other
 		// to keep the replies paired.
-		s.note("bad_command")
+		s.note(NoteBadCommand)
 	}
 	s.command(c, s.now)
 }
@@ -248,7 +248,7 @@ func (s *session) clientLine(line []byte, truncated bool) {
 // serverLine handles one line from the server.
 func (s *session) serverLine(line []byte, truncated bool) {
 	if truncated {
-		s.note("line_truncated")
+		s.note(NoteLineTruncated)
 		s.a.limit(limitLineLength)
 	}
 	r, done, err := s.replies.Add(line)
@@ -269,7 +269,7 @@ func (s *session) serverLine(line []byte, truncated bool) {
 		return
 	}
 	if r.Truncated {
-		s.note("reply_truncated")
+		s.note(NoteReplyTruncated)
 		s.a.limit(limitReplyLines)
 	}
 	s.reply(r, s.now)
@@ -278,18 +278,18 @@ func (s *session) serverLine(line []byte, truncated bool) {
 // badReply notes a server line that is not a reply and keeps a short
 // copy of the first ones in the transcript; decoding goes on.
 func (s *session) badReply(line []byte) {
-	const what = "bad_reply"
+	const what = NoteBadReply
 	s.note(what)
 	s.badLines++
 	if s.badLines > maxBadLines {
 		// bad_reply says there were such lines; this says the transcript
 		// no longer shows each of them.
-		s.note("bad_lines_truncated")
+		s.note(NoteBadLinesTruncated)
 		s.a.limit(limitBadLines)
 		return
 	}
 	s.entry(Entry{Kind: EntryNote, TS: s.now, Transfer: -1,
-		Text: what + ": " + string(line[:min(len(line), maxBadLineLen)])})
+		Text: string(what) + ": " + string(line[:min(len(line), maxBadLineLen)])})
 }
 
 // command handles one parsed client command.
@@ -360,7 +360,7 @@ func (s *session) command(c Command, ts time.Time) {
 		}
 	}
 	if !s.pending.push(p, s.a.cfg.MaxPending) {
-		s.note("too_many_pending")
+		s.note(NoteTooManyPending)
 		s.a.limit(limitPending)
 	}
 }
@@ -506,7 +506,7 @@ func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
 			s.sides[roleServer].mode = modeTLSProbe
 			s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "AUTH " + strings.TrimSpace(p.arg) + " accepted: control connection switches to TLS"})
 		} else if code >= 400 {
-			s.note("auth_tls_refused")
+			s.note(NoteAuthTLSRefused)
 			if s.sides[roleClient].mode == modeTLSProbe {
 				s.sides[roleClient].mode = modeLine
 			}
@@ -583,7 +583,7 @@ func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
 			feats := r.Lines[1 : len(r.Lines)-1]
 			if len(feats) > maxFeatures {
 				feats = feats[:maxFeatures]
-				s.note("features_truncated")
+				s.note(NoteFeaturesTruncated)
 				s.a.limit(limitFeatures)
 			}
 			s.out.Features = s.out.Features[:0]
@@ -651,7 +651,7 @@ func (s *session) startAttempt(user string, ts time.Time) int {
 	if len(s.out.LoginAttempts) < s.a.cfg.MaxLoginAttempts && seq == len(s.out.LoginAttempts) {
 		s.out.LoginAttempts = append(s.out.LoginAttempts, la)
 	} else {
-		s.note("login_attempts_truncated")
+		s.note(NoteLoginAttemptsTruncated)
 		s.a.limit(limitLoginAttempts)
 		s.login.over = la
 		s.login.overSeq = seq

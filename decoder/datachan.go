@@ -98,7 +98,7 @@ func (t *expectTable) insert(e *expectation, a *Analyzer) {
 	for t.n >= t.max && t.head != nil {
 		old := t.head
 		a.limit(limitExpectations)
-		old.s.note("expectation_evicted")
+		old.s.note(NoteExpectationEvicted)
 		a.dropExpectation(old)
 	}
 	e.inTable = true
@@ -220,7 +220,7 @@ func (s *session) expect(neg *negotiation, ts time.Time) {
 		s.a.limit(limitSessionExpects)
 		// Noted like an eviction from the shared table: either way a
 		// data connection to that address would no longer be tied.
-		s.note("expectation_evicted")
+		s.note(NoteExpectationEvicted)
 		s.a.dropExpectation(s.exps[0])
 	}
 	s.a.exps.insert(e, s.a)
@@ -257,7 +257,7 @@ func (s *session) portCommand(p *pendingCmd, arg string, ts time.Time) {
 		addr, err = ParseLPRT(arg)
 	}
 	if err != nil {
-		s.note("bad_negotiation")
+		s.note(NoteBadNegotiation)
 		return
 	}
 	neg := &negotiation{verb: p.verb, mode: ModeActive, adv: unmapAddrPort(addr)}
@@ -265,7 +265,7 @@ func (s *session) portCommand(p *pendingCmd, arg string, ts time.Time) {
 		// RFC 2577 2 (the "FTP bounce"): a PORT naming another host is
 		// either FXP or an attack; the report decides.
 		neg.thirdParty = true
-		s.note("port_address_mismatch")
+		s.note(NotePORTAddressMismatch)
 	}
 	p.neg, p.prevNeg = neg, s.neg
 	s.neg = neg
@@ -294,7 +294,7 @@ func (s *session) pasvCommand(p *pendingCmd, arg string) {
 	if p.verb == "EPSV" && strings.EqualFold(strings.TrimSpace(arg), "ALL") {
 		// RFC 2428 4: from now on the client uses EPSV only; no
 		// negotiation yet.
-		s.note("epsv_all")
+		s.note(NoteEPSVAll)
 		return
 	}
 	neg := &negotiation{verb: p.verb, mode: ModePassive}
@@ -340,7 +340,7 @@ func (s *session) pasvReply(p *pendingCmd, r Reply, ts time.Time) {
 		}
 	}
 	if !neg.adv.IsValid() {
-		s.note("bad_negotiation")
+		s.note(NoteBadNegotiation)
 		return
 	}
 	if neg.adv.Addr() != srv {
@@ -348,7 +348,7 @@ func (s *session) pasvReply(p *pendingCmd, r Reply, ts time.Time) {
 		// the address: the client connects to the advertised address,
 		// which the capture may see as the server's real one.
 		neg.mismatch = true
-		s.note("pasv_address_mismatch")
+		s.note(NotePASVAddressMismatch)
 	}
 	s.expect(neg, ts)
 	// Transfers pipelined before the reply learn the address now.
@@ -391,7 +391,7 @@ func passiveReplyCode(verb string) int {
 // is already open, if any.
 func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time.Time) {
 	if len(s.xfers) >= s.a.cfg.MaxTransfers {
-		s.note("transfers_truncated")
+		s.note(NoteTransfersTruncated)
 		s.a.limit(limitTransfers)
 		return
 	}
@@ -443,7 +443,7 @@ func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time
 		// connection: noted on it, since the cut is its own.
 		s.a.limit(limitWaiting)
 		old := s.waiting[0]
-		old.t.Notes = s.addNote(old.t.Notes, "waiting_limit")
+		old.t.Notes = s.addNote(old.t.Notes, NoteWaitingLimit)
 		s.waiting = s.waiting[1:]
 	}
 	s.waiting = append(s.waiting, x)
@@ -478,10 +478,10 @@ func (s *session) syncNegotiation(x *xfer) {
 	x.t.Mode = neg.mode
 	x.t.Advertised = neg.adv
 	if neg.mismatch {
-		x.t.Notes = s.addNote(x.t.Notes, "pasv_address_mismatch")
+		x.t.Notes = s.addNote(x.t.Notes, NotePASVAddressMismatch)
 	}
 	if neg.thirdParty {
-		x.t.Notes = s.addNote(x.t.Notes, "port_address_mismatch")
+		x.t.Notes = s.addNote(x.t.Notes, NotePORTAddressMismatch)
 	}
 }
 
@@ -584,7 +584,7 @@ func (s *session) endTransfer(x *xfer, ts time.Time) {
 	} else if x.prelim || !x.replied || (t.Status != nil && *t.Status/100 == 2) {
 		// Data should have flowed (1xx or 2xx, or no reply at all) but
 		// its connection is not in the capture.
-		t.Notes = s.addNote(t.Notes, "data_not_captured")
+		t.Notes = s.addNote(t.Notes, NoteDataNotCaptured)
 	}
 	t.Complete = x.link != nil && t.Status != nil && *t.Status/100 == 2 && t.MissingBytes == 0
 	if l := x.link; l != nil && l.w != nil {
@@ -593,7 +593,7 @@ func (s *session) endTransfer(x *xfer, ts time.Time) {
 		l.w = nil
 	}
 	if t.Size != nil && t.Bytes != nil && t.Rest == 0 && *t.Size != *t.Bytes {
-		t.Notes = s.addNote(t.Notes, "size_mismatch")
+		t.Notes = s.addNote(t.Notes, NoteSizeMismatch)
 	}
 	s.a.event(Event{Kind: EventTransferEnd, TS: ts, Session: &s.out, Transfer: t})
 }
@@ -636,7 +636,7 @@ type dataLink struct {
 
 // note records n about the data connection: on its transfer once bound,
 // on the session once the link was given up, on the link until then.
-func (l *dataLink) note(n string) {
+func (l *dataLink) note(n Note) {
 	switch {
 	case l.x != nil:
 		l.x.t.Notes = l.s.addNote(l.x.t.Notes, n)
@@ -652,7 +652,7 @@ func (l *dataLink) note(n string) {
 func (l *dataLink) giveUp() {
 	l.detached = true
 	for _, n := range l.notes {
-		l.s.note(n)
+		l.s.note(Note(n))
 	}
 	l.notes = nil
 }
@@ -741,7 +741,7 @@ func (a *Analyzer) newData(c *reassembly.Conn, ts time.Time) reassembly.Stream {
 			// each is noted (its expectation stays, unused).
 			a.limit(limitLinksPerConn)
 			for _, rest := range ms[i:] {
-				rest.e.s.note("links_per_conn_limit")
+				rest.e.s.note(NoteLinksPerConnLimit)
 			}
 			break
 		}
@@ -860,7 +860,7 @@ func (s *session) updateGuessing() {
 			a.limit(limitGuesses)
 			old := a.guesses[0]
 			old.guessing = false
-			old.note("guess_evicted")
+			old.note(NoteGuessEvicted)
 			a.guesses = a.guesses[1:]
 		}
 		a.guesses = append(a.guesses, s)
@@ -1005,13 +1005,13 @@ func (s *session) bind(x *xfer, l *dataLink, ts time.Time) {
 	// The connection itself says who opened it.
 	t.Mode = l.mode
 	if l.guessed {
-		t.Notes = s.addNote(t.Notes, "data_guessed")
+		t.Notes = s.addNote(t.Notes, NoteDataGuessed)
 	}
 	if l.fxp {
-		t.Notes = s.addNote(t.Notes, "fxp")
+		t.Notes = s.addNote(t.Notes, NoteFXP)
 	}
 	for _, n := range l.notes {
-		t.Notes = s.addNote(t.Notes, n)
+		t.Notes = s.addNote(t.Notes, Note(n))
 	}
 	l.notes = nil
 	// The addresses are in the Transfer the entry points to.
@@ -1098,7 +1098,7 @@ func (ds *dataStream) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time
 func (ds *dataStream) Anomaly(c *reassembly.Conn, d reassembly.Dir, an reassembly.Anomaly, ts time.Time) {
 	for i := 0; i < ds.n; i++ {
 		if l := ds.link(i); !l.s.final {
-			l.note(an.String())
+			l.note(anomalyNote(an))
 		}
 	}
 }
@@ -1124,7 +1124,7 @@ func (ds *dataStream) Close(c *reassembly.Conn, reason reassembly.CloseReason, t
 		if reason == reassembly.CloseEvicted {
 			// The assembler's table was full: whatever the connection
 			// carried after this is not counted.
-			l.note("conn_evicted")
+			l.note(NoteConnEvicted)
 		}
 		if l.x != nil && !l.detached {
 			s.dataClosed(l, ts)
@@ -1189,7 +1189,7 @@ func (l *dataLink) keepEarly(d reassembly.Dir, p []byte, hole int64) {
 			// (too many bytes, or too many holes to place them):
 			// counted and noted once per direction.
 			l.s.a.limit(limitContentBuffer)
-			l.note("content_buffer_limit")
+			l.note(NoteContentBufferLimit)
 		}
 		ec.dropped[d] += int64(len(p)) + hole
 		return

@@ -1,7 +1,6 @@
 package decoder
 
 import (
-	"slices"
 	"strconv"
 	"time"
 
@@ -188,14 +187,14 @@ func (s *session) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Tim
 		sd.mode = modeLine
 	}
 	s.out.GapBytes += n
-	s.note("gap_in_control")
+	s.note(NoteGapInControl)
 	s.entry(Entry{Kind: EntryGap, TS: ts, Bytes: n, Transfer: -1, Text: r.String()})
 }
 
 // Anomaly implements reassembly.Stream.
 func (s *session) Anomaly(c *reassembly.Conn, d reassembly.Dir, an reassembly.Anomaly, ts time.Time) {
 	if !s.final {
-		s.note(an.String())
+		s.note(anomalyNote(an))
 	}
 }
 
@@ -243,13 +242,13 @@ func (s *session) closeControl(c *reassembly.Conn, ts time.Time) {
 	for r := roleClient; r <= roleServer; r++ {
 		sd := &s.sides[r]
 		if sd.mode == modeLine && sd.lr.Pending() > 0 {
-			s.note("unterminated_line")
+			s.note(NoteUnterminatedLine)
 			s.feed(r, []byte{'\n'}, ts)
 		}
 	}
 	// A multi-line reply whose end line never came.
 	if rep, ok := s.replies.Flush(); ok && !s.final {
-		s.note("unterminated_reply")
+		s.note(NoteUnterminatedReply)
 		s.reply(rep, ts)
 	}
 	s.snapshotConn(c)
@@ -269,7 +268,7 @@ func (s *session) snapshotConn(c *reassembly.Conn) {
 		s.out.HandshakeRTT = &rtt
 	}
 	if !c.SawSYN {
-		s.note("no_handshake")
+		s.note(NoteNoHandshake)
 	}
 	s.out.TCP = tcpTimes(c.Times, s.srvDir.Reverse())
 }
@@ -342,7 +341,7 @@ func (s *session) finish() {
 		l.giveUp()
 	}
 	if len(s.early) > 0 || s.unbound > 0 {
-		s.note("data_without_transfer")
+		s.note(NoteDataWithoutTransfer)
 	}
 	s.early = nil
 	s.waiting = nil
@@ -373,12 +372,12 @@ func (s *session) endReason() EndReason {
 	case reassembly.CloseEvicted:
 		// The assembler's table was full and this was its least recently
 		// active connection: as good as idle.
-		s.note("conn_evicted")
+		s.note(NoteConnEvicted)
 		return EndTimeout
 	case reassembly.CloseReused:
 		// A new SYN on the same addresses and ports: the old connection
 		// is over.
-		s.note("port_reused")
+		s.note(NotePortReused)
 		return EndFIN
 	}
 	return EndCaptureEnd
@@ -415,20 +414,20 @@ func (s *session) sessionMode() Mode {
 const maxNotes = 64
 
 // note records a session note once.
-func (s *session) note(n string) {
+func (s *session) note(n Note) {
 	s.out.Notes = s.addNote(s.out.Notes, n)
 }
 
 // addNote appends n to notes unless it is there or the list is full.
-func (s *session) addNote(notes []string, n string) []string {
-	if slices.Contains(notes, n) {
+func (s *session) addNote(notes []string, n Note) []string {
+	if n.In(notes) {
 		return notes
 	}
 	if len(notes) >= maxNotes {
 		s.a.limit(limitNotes)
 		return notes
 	}
-	return append(notes, n)
+	return append(notes, string(n))
 }
 
 // entry appends e to the transcript and returns a pointer to it, valid
@@ -453,7 +452,7 @@ func (s *session) transcriptFull() bool {
 	if len(s.out.Transcript) < s.a.cfg.MaxTranscript {
 		return false
 	}
-	s.note("transcript_truncated")
+	s.note(NoteTranscriptTruncated)
 	s.a.limit(limitTranscript)
 	return true
 }

@@ -189,7 +189,7 @@ func dataTimes(t *decoder.Transfer) connTimes {
 		return c
 	}
 	var c connTimes
-	if slices.Contains(t.Notes, "data_guessed") {
+	if decoder.NoteDataGuessed.In(t.Notes) {
 		return c
 	}
 	c.Handshake = true
@@ -622,7 +622,7 @@ func (b *ladderBuilder) dataLanes(t *decoder.Transfer) (opener, acceptor, server
 	}
 	role := RoleOtherHost
 	switch {
-	case slices.Contains(t.Notes, "fxp"):
+	case decoder.NoteFXP.In(t.Notes):
 		role = RoleFXPServer
 	case srvIsSrc:
 		role = RoleThirdParty
@@ -796,7 +796,7 @@ func (b *ladderBuilder) closeData(t *decoder.Transfer, fallback time.Time) {
 // missingData notes a transfer whose data connection is not in the
 // capture (or never existed because the command was refused).
 func (b *ladderBuilder) missingData(t *decoder.Transfer) {
-	if !slices.Contains(t.Notes, "data_not_captured") {
+	if !decoder.NoteDataNotCaptured.In(t.Notes) {
 		return
 	}
 	b.remark(t.Start, true, "data connection for "+transferLabel(t)+" not in the capture")
@@ -955,7 +955,7 @@ func (b *ladderBuilder) modeNotes(add func(string, ...any)) {
 			continue
 		}
 		switch {
-		case slices.Contains(t.Notes, "fxp"):
+		case decoder.NoteFXP.In(t.Notes):
 			fxp = append(fxp, t)
 		case t.Mode == decoder.ModeActive:
 			active = append(active, t)
@@ -1087,7 +1087,7 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 				"(vsftpd pasv_address, ProFTPD MasqueradeAddress), and some clients ignore the announced address and reuse the control connection's, as EPSV always does.",
 				negotiationReply(t.Negotiation), endpoint(t.Advertised), name, endpoint(t.DataDst))
 		case t.Mode == decoder.ModeActive && t.DataDst.IsValid() && t.DataDst.Addr().Unmap() != client &&
-			!slices.Contains(t.Notes, "fxp") && !explained["bounce"]:
+			!decoder.NoteFXP.In(t.Notes) && !explained["bounce"]:
 			explained["bounce"] = true
 			add("FTP bounce: the %s command pointed at %s, which is not the client (%s), and the server connected there and sent the data for %s. "+
 				"Anyone can use this to make the server scan or send data to third parties from its own address (RFC 2577 3); "+
@@ -1106,7 +1106,7 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 			add("%s was cut short: %s%s moved before the server ended it with %d (transfer aborted).%s",
 				name, humanBytes(*t.Bytes), of, *t.Status, abor)
 		}
-		if slices.Contains(t.Notes, "data_not_captured") {
+		if decoder.NoteDataNotCaptured.In(t.Notes) {
 			add("The data connection for %s is not in the capture. A capture filter such as \"port 21\" keeps only the control connection; "+
 				"capture \"tcp\" or add the passive port range to see transfers.", name)
 		}
@@ -1114,7 +1114,7 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 			add("%s of the data connection for %s are missing from the capture (packet loss at the capture point, not necessarily on the network).",
 				plural64(t.MissingBytes, "byte"), name)
 		}
-		if slices.Contains(t.Notes, "data_guessed") {
+		if decoder.NoteDataGuessed.In(t.Notes) {
 			add("The data connection for %s was tied to it by addresses only: its announcement was not seen.", name)
 		}
 	}
@@ -1135,16 +1135,16 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 		}
 	}
 	for _, note := range s.Notes {
-		switch note {
-		case "auth_tls_refused":
+		switch decoder.Note(note) {
+		case decoder.NoteAuthTLSRefused:
 			add("The client asked for TLS (AUTH TLS) but the server refused it, so the whole session, password included, stayed in cleartext.")
-		case "gap_in_control":
+		case decoder.NoteGapInControl:
 			lost := "Bytes"
 			if s.GapBytes > 0 {
 				lost = plural64(s.GapBytes, "byte")
 			}
 			add("%s of the control connection are missing from the capture: some commands or replies may not be shown.", lost)
-		case "transcript_truncated":
+		case decoder.NoteTranscriptTruncated:
 			add("The session is longer than the transcript limit: the diagram stops where the transcript was cut.")
 		}
 	}
@@ -1165,9 +1165,9 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 	}
 	var other []string
 	for _, note := range s.Notes {
-		switch note {
-		case "auth_tls_refused", "gap_in_control", "transcript_truncated", "no_handshake",
-			"pasv_address_mismatch", "port_address_mismatch":
+		switch decoder.Note(note) {
+		case decoder.NoteAuthTLSRefused, decoder.NoteGapInControl, decoder.NoteTranscriptTruncated, decoder.NoteNoHandshake,
+			decoder.NotePASVAddressMismatch, decoder.NotePORTAddressMismatch:
 		default:
 			other = append(other, Escape(note))
 		}
