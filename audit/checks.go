@@ -347,10 +347,11 @@ func checkLogins(g *aggregator, f *sessionFacts) {
 		if verb == "SITE" {
 			verb = "SITE " + strings.ToUpper(firstWord(x.cmd.Arg))
 		}
-		switch verb {
-		case "STOR", "APPE", "STOU":
+		info, _ := decoder.LookupVerb(x.cmd.Verb)
+		switch {
+		case info.Is(decoder.FlagUpload):
 			uploads++
-		case "MKD", "XMKD", "RMD", "XRMD", "DELE", "RNTO", "SITE CHMOD":
+		case info.Is(decoder.FlagModifies) || verb == "SITE CHMOD":
 			changes++
 			if !slices.Contains(verbs, verb) {
 				verbs = append(verbs, verb)

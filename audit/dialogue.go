@@ -20,7 +20,7 @@ type sessionFacts struct {
 	// client and server are the control connection's addresses, IPv4
 	// unmapped so that ::ffff:192.0.2.1 and 192.0.2.1 compare equal.
 	client, server netip.Addr
-	// ex are the exchanges of the verbs the checks read (auditedVerbs)
+	// ex are the exchanges of the verbs the checks read (audited)
 	// and the one that completed an anonymous login, in order.
 	ex []exchange
 	// tlsEntry: the transcript has an EntryTLS (explicit AUTH TLS);

@@ -7,13 +7,16 @@ import (
 	"github.com/ftpsniff/ftpsniff/decoder"
 )
 
-// auditedVerbs are the commands some check reads (with their replies);
-// every other exchange is dropped from the digest.
-var auditedVerbs = map[string]bool{
-	"USER": true, "PASS": true, "AUTH": true, "SITE": true,
-	"PORT": true, "EPRT": true, "LPRT": true,
-	"STOR": true, "APPE": true, "STOU": true,
-	"MKD": true, "XMKD": true, "RMD": true, "XRMD": true, "DELE": true, "RNTO": true,
+// audited reports the commands some check reads (with their replies):
+// logins, AUTH, SITE, active negotiations and commands that change the
+// server's files. Every other exchange is dropped from the digest.
+func audited(verb string) bool {
+	switch verb {
+	case "USER", "PASS", "AUTH", "SITE":
+		return true
+	}
+	info, _ := decoder.LookupVerb(verb)
+	return info.Is(decoder.FlagActive) || info.Is(decoder.FlagModifies)
 }
 
 // digest works out the facts of s and keeps only them: the checks read a
@@ -51,7 +54,7 @@ func digest(s *decoder.Session) *sessionFacts {
 	}
 
 	for _, x := range exchanges(s.Transcript) {
-		if !auditedVerbs[x.cmd.Verb] && !x.anonLogin {
+		if !audited(x.cmd.Verb) && !x.anonLogin {
 			continue
 		}
 		f.ex = append(f.ex, x)

@@ -2,7 +2,7 @@ package decoder
 
 import (
 	"bytes"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,7 +17,9 @@ import (
 // reply needs to finish its effect.
 type pendingCmd struct {
 	verb, arg string
-	ts        time.Time
+	// row is the verb's command table row, nil for an unknown verb.
+	row *VerbInfo
+	ts  time.Time
 	// seq numbers the command among the session's commands, from 1.
 	seq int
 	// attempt is the login attempt a USER, PASS or ACCT belongs to, -1
@@ -302,62 +304,10 @@ func (s *session) command(c Command, ts time.Time) {
 
 	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1, seq: s.out.Commands, srvAcked: s.serverAcked()}
 	s.notePipelining(p.srvAcked)
-	switch verb {
-	case "USER":
-		u := c.Arg
-		s.out.User = &u
-		p.attempt = s.startAttempt(u, ts)
-	case "PASS":
-		pw := c.Arg
-		s.out.Password = &pw
-		p.attempt = s.passAttempt(pw, ts)
-	case "ACCT":
-		p.attempt = s.login.current
-		if la := s.attempt(p.attempt); la != nil {
-			acct := c.Arg
-			la.Account = &acct
-		}
-	case "AUTH":
-		// RFC 4217 4: AUTH TLS (and the older SSL, TLS-C, TLS-P of its
-		// drafts). The client's next bytes are TLS if the server says
-		// 234; otherwise they are the next command.
-		switch strings.ToUpper(strings.TrimSpace(c.Arg)) {
-		case "TLS", "SSL", "TLS-C", "TLS-P":
-			p.tls = true
-			s.sides[roleClient].mode = modeTLSProbe
-		}
-	case "PORT", "EPRT", "LPRT":
-		s.portCommand(&p, c.Arg, ts)
-	case "PASV", "EPSV", "LPSV":
-		s.pasvCommand(&p, c.Arg)
-	case "TYPE":
-		// RFC 959 4.1.2 TYPE: A, E, I or "L byte-size"; a second
-		// parameter (form code) is not kept.
-		if t, ok := normalizeType(c.Arg); ok {
-			p.prevType = s.typ
-			p.setType = &t
-			s.typ = &t
-		}
-	case "REST":
-		// RFC 3659 5: REST in stream mode is a byte offset for the next
-		// transfer only.
-		if n, err := strconv.ParseInt(strings.TrimSpace(c.Arg), 10, 64); err == nil && n >= 0 {
-			s.rest = n
-			p.rest = n
-		}
-	case "SIZE":
-		p.path, _ = s.cwd.resolve(c.Arg)
-	case "RNFR":
-		p.path, _ = s.resolvePath(c.Arg)
-	case "RNTO":
-		p.path, _ = s.resolvePath(c.Arg)
-	case "REIN":
-		// RFC 959 4.1.1 REIN: the transfer parameters return to their
-		// defaults once the server accepts.
-	default:
-		if info, ok := LookupVerb(verb); ok && info.Transfer {
-			s.transferCommand(&p, c, info.Upload, ts)
-		}
+	// c.Verb is the table's spelling when the verb is known.
+	p.row = knownVerbs[verb]
+	if p.row != nil && p.row.onCommand != nil {
+		p.row.onCommand(s, &p, c, ts)
 	}
 	if !s.pending.push(p, s.a.cfg.MaxPending) {
 		s.note(NoteTooManyPending)
@@ -470,144 +420,8 @@ func (s *session) replyEntry(r Reply, ts time.Time, latency time.Duration) {
 
 // complete applies the final reply r to the command p it answers.
 func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
-	code := r.Code
-	ok := code >= 200 && code < 300
-	switch p.verb {
-	case "USER":
-		// RFC 959 4.1.1 and 5.4: 230 logs in at once (Pure-FTPd "USER
-		// ftp"), 331/332 ask for PASS/ACCT, 530 refuses.
-		switch {
-		case code == 230 || code == 232:
-			s.resolveAttempt(p.attempt, OutcomeSuccess, code, ts)
-		case code >= 500:
-			s.resolveAttempt(p.attempt, OutcomeFailure, code, ts)
-		default:
-			s.resolveAttempt(p.attempt, OutcomeUnknown, code, ts)
-		}
-	case "PASS", "ACCT":
-		// 230 or 202 (already logged in / superfluous) succeed; 332
-		// asks for ACCT; 530 refuses.
-		switch {
-		case code == 230 || code == 202 || code == 232:
-			s.resolveAttempt(p.attempt, OutcomeSuccess, code, ts)
-		case code >= 500:
-			s.resolveAttempt(p.attempt, OutcomeFailure, code, ts)
-		default:
-			s.resolveAttempt(p.attempt, OutcomeUnknown, code, ts)
-		}
-	case "AUTH":
-		if !p.tls {
-			break
-		}
-		if code == 234 {
-			// RFC 4217 4: after 234 the next bytes are the TLS
-			// handshake, in both directions.
-			s.out.TLS = true
-			s.sides[roleServer].mode = modeTLSProbe
-			s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "AUTH " + strings.TrimSpace(p.arg) + " accepted: control connection switches to TLS"})
-		} else if code >= 400 {
-			s.note(NoteAuthTLSRefused)
-			if s.sides[roleClient].mode == modeTLSProbe {
-				s.sides[roleClient].mode = modeLine
-			}
-		}
-	case "PORT", "EPRT", "LPRT":
-		s.portReply(p, r)
-	case "PASV", "EPSV", "LPSV":
-		s.pasvReply(p, r, ts)
-	case "TYPE":
-		if !ok && s.typ == p.setType {
-			s.typ = p.prevType
-		}
-	case "REST":
-		if code != 350 {
-			// Refused: the offset does not apply after all.
-			if s.rest == p.rest {
-				s.rest = 0
-			} else if s.restX != nil && s.restX.t.Rest == p.rest {
-				s.restX.t.Rest = 0
-			}
-		}
-	case "CWD", "XCWD":
-		if ok && !s.cwd.stale(p.seq) {
-			s.cwd.chdir(p.arg)
-			// Some servers name the new directory: 250 "/pub" is the
-			// current directory.
-			if d, found := quotedAbsPath(r); found {
-				s.cwd.learn(d)
-			}
-		}
-	case "CDUP", "XCUP":
-		if ok && !s.cwd.stale(p.seq) {
-			s.cwd.cdup()
-			if d, found := quotedAbsPath(r); found {
-				s.cwd.learn(d)
-			}
-		}
-	case "PWD", "XPWD":
-		if code == 257 && len(r.Lines) > 0 && !s.cwd.stale(p.seq) {
-			if d, found := ParsePathReply(r.Lines[0]); found {
-				s.cwd.learn(d)
-			}
-		}
-	case "MKD", "XMKD":
-		if code == 257 && len(r.Lines) > 0 && !s.cwd.stale(p.seq) {
-			if d, found := ParsePathReply(r.Lines[0]); found {
-				s.cwd.learnFromMkdir(p.arg, d)
-			}
-		}
-	case "SIZE":
-		// RFC 3659 4: "213 <size>".
-		if code == 213 && len(r.Lines) > 0 {
-			if n, found := ParseSizeValue(r.Lines[0]); found {
-				s.rememberSize(p.path, n)
-			}
-		}
-	case "RNFR":
-		if code == 350 {
-			from := p.path
-			s.renameFr = &from
-		} else {
-			s.renameFr = nil
-		}
-	case "RNTO":
-		// RFC 959 4.1.3: RNFR (350) then RNTO (250).
-		if ok && s.renameFr != nil {
-			s.entry(Entry{Kind: EntryNote, TS: ts, Transfer: -1, Text: "renamed " + *s.renameFr + " -> " + p.path})
-		}
-		s.renameFr = nil
-	case "FEAT":
-		// RFC 2389 3.2: "211-" then one feature per line, each starting
-		// with a space, then "211 End".
-		if code == 211 && len(r.Lines) > 2 {
-			feats := r.Lines[1 : len(r.Lines)-1]
-			if len(feats) > maxFeatures {
-				feats = feats[:maxFeatures]
-				s.note(NoteFeaturesTruncated)
-				s.a.limit(limitFeatures)
-			}
-			s.out.Features = s.out.Features[:0]
-			for _, f := range feats {
-				if f = strings.TrimSpace(f); f != "" {
-					s.out.Features = append(s.out.Features, f)
-				}
-			}
-		}
-	case "SYST":
-		if code == 215 && len(r.Lines) > 0 {
-			sys := r.Lines[0]
-			s.out.System = &sys
-		}
-	case "QUIT":
-		if code == 221 {
-			s.quit = true
-		}
-	case "REIN":
-		if code == 220 {
-			s.typ = nil
-			s.rest = 0
-			s.neg = nil
-		}
+	if p.row != nil && p.row.onReply != nil {
+		p.row.onReply(s, p, r, ts)
 	}
 	if p.x != nil {
 		s.transferReply(p, r, ts, true)
@@ -806,7 +620,7 @@ func (s *session) dropAckedLost() {
 		}
 	}
 	for ; k > 0; k-- {
-		if lost := s.pending.pop(); changesDir(lost.verb) {
+		if lost := s.pending.pop(); changesDir(&lost) {
 			s.cwd.lose(lost.seq)
 		}
 	}
@@ -843,7 +657,7 @@ func (s *session) realign(code int) *pendingCmd {
 			for ; k > 0; k-- {
 				// Their replies are lost: they end without one. A CWD
 				// may have succeeded or not: the directory is unknown.
-				if lost := s.pending.pop(); changesDir(lost.verb) {
+				if lost := s.pending.pop(); changesDir(&lost) {
 					s.cwd.lose(lost.seq)
 				}
 			}
@@ -854,69 +668,25 @@ func (s *session) realign(code int) *pendingCmd {
 	return nil
 }
 
-// changesDir reports the verbs that change the working directory
-// (RFC 959 4.1.1 CWD, CDUP; RFC 775 XCWD, XCUP).
-func changesDir(verb string) bool {
-	switch verb {
-	case "CWD", "XCWD", "CDUP", "XCUP":
-		return true
-	}
-	return false
+// changesDir reports the verbs that change the working directory.
+func changesDir(p *pendingCmd) bool {
+	return p.row != nil && p.row.Is(FlagChangesDir)
 }
 
-// plausibleReply reports whether code can answer verb, from the
-// command-reply sequences of RFC 959 5.4 (and the extensions' own:
-// RFC 2389 3.2 FEAT, RFC 2428 EPSV, RFC 3659 SIZE/MDTM, RFC 1639 LPSV).
-// Negative replies fit any command; verbs not listed accept anything.
+// plausibleReply reports whether code can answer verb, from the command
+// table's reply sets (RFC 959 5.4 and the extensions' own: RFC 2389 3.2
+// FEAT, RFC 2428 EPSV, RFC 3659 SIZE/MDTM, RFC 1639 LPSV). Negative
+// replies fit any command; a verb whose positive replies are not listed
+// accepts any final reply, and only those listing 1yz replies accept one.
 func plausibleReply(verb string, code int) bool {
 	if code >= 400 {
 		return true
 	}
-	switch verb {
-	case "USER":
-		return code == 230 || code == 232 || code == 331 || code == 332
-	case "PASS":
-		return code == 230 || code == 202 || code == 232 || code == 332
-	case "ACCT":
-		return code == 230 || code == 202
-	case "PWD", "XPWD", "MKD", "XMKD":
-		return code == 257
-	case "SYST":
-		return code == 215
-	case "PASV":
-		return code == 227
-	case "EPSV":
-		return code == 229 || code == 200
-	case "LPSV":
-		return code == 228
-	case "SIZE", "MDTM":
-		return code == 213
-	case "FEAT":
-		return code == 211
-	case "PORT", "EPRT", "LPRT", "TYPE", "MODE", "STRU", "NOOP":
-		return code == 200
-	case "CWD", "XCWD":
-		// RFC 959 5.4: CWD is answered 250 (or an error), never 200:
-		// a 200 after a gap belongs to a lost command (TYPE, PORT...)
-		// and must not move the working directory.
-		return code == 250
-	case "CDUP", "XCUP":
-		// RFC 959 5.4 lists 200; most servers answer 250, as for CWD.
-		return code == 200 || code == 250
-	case "RMD", "XRMD", "DELE":
-		return code == 250 || code == 200
-	case "RNFR", "REST":
-		return code == 350
-	case "QUIT":
-		return code == 221
-	case "AUTH":
-		return code == 234 || code == 334 || code == 235
-	case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
-		// 1xx then 226 or 250 (RFC 959 5.4), 110 restart markers.
-		return code == 110 || code == 125 || code == 150 || code == 226 || code == 250
-	case "REIN":
-		return code == 120 || code == 220
+	info, ok := knownVerbs[verb]
+	if !ok || !info.Replies.constrained() {
+		return code >= 200
 	}
-	// Only transfers and REIN get preliminary replies.
-	return code >= 200
+	r := info.Replies
+	return slices.Contains(r.Preliminary, code) || slices.Contains(r.Completion, code) ||
+		slices.Contains(r.Intermediate, code)
 }

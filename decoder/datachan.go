@@ -312,7 +312,7 @@ func (s *session) pasvReply(p *pendingCmd, r Reply, ts time.Time) {
 		s.refuseNegotiation(p)
 		return
 	}
-	if r.Code != passiveReplyCode(p.verb) {
+	if r.Code != p.row.AddressReply {
 		// A positive reply of another kind: a server that answers
 		// out of turn, or a pairing disturbed by a gap.
 		return
@@ -369,21 +369,9 @@ func (s *session) orphanPassive(r Reply, ts time.Time) {
 	case 229:
 		verb = "EPSV"
 	}
-	p := pendingCmd{verb: verb, attempt: -1}
+	p := pendingCmd{verb: verb, row: knownVerbs[verb], attempt: -1}
 	s.pasvCommand(&p, "")
 	s.pasvReply(&p, r, ts)
-}
-
-// passiveReplyCode is the positive reply that carries the address:
-// 227 (RFC 959 4.1.2), 229 (RFC 2428 3), 228 (RFC 1639 3).
-func passiveReplyCode(verb string) int {
-	switch verb {
-	case "PASV":
-		return 227
-	case "EPSV":
-		return 229
-	}
-	return 228
 }
 
 // transferCommand creates the Transfer of RETR, STOR, STOU, APPE, LIST,

@@ -333,23 +333,6 @@ func plausibleVerb(verb []byte) bool {
 	return len(verb) > 0
 }
 
-// VerbInfo describes what a known command does, for the session logic.
-type VerbInfo struct {
-	// Verb is the command's canonical, upper-case spelling.
-	Verb string
-	// Transfer is true for commands that use a data connection (RETR,
-	// STOR, STOU, APPE, LIST, NLST, MLSD).
-	Transfer bool
-	// Upload is true for STOR, STOU, APPE.
-	Upload bool
-	// RFC names where it is defined, e.g. "RFC 959 4.1.3".
-	RFC string
-}
-
-// LookupVerb returns what is known of a verb (case-insensitive, RFC 959
-// 5.3). It does not allocate.
-func LookupVerb(verb string) (VerbInfo, bool) { return lookupVerbString(verb) }
-
 // ReplyLine is one line of a server reply (RFC 959 4.2).
 type ReplyLine struct {
 	// Code is the three-digit code, 0 for a continuation line without one.
