@@ -287,7 +287,7 @@ func (f *sessionFacts) needsPeers() bool {
 		return true
 	}
 	for _, x := range f.ex {
-		if ap, ok := dataAddress(x.cmd.Verb, x.cmd.Arg); ok && ap.Addr() != f.client {
+		if x.cmd.ThirdHost {
 			return true
 		}
 	}
@@ -432,10 +432,10 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		e := x.cmd
 		switch e.Verb {
 		case "PORT", "EPRT", "LPRT":
-			ap, ok := dataAddress(e.Verb, e.Arg)
-			if !ok || ap.Addr() == f.client {
+			if !e.ThirdHost {
 				continue
 			}
+			ap := e.Addr
 			bounced[ap] = true
 			if peers.isFXP(f, ap) {
 				fxpPorts[ap] = true

@@ -120,18 +120,16 @@ func (f *sessionFacts) thirdParty(t *decoder.Transfer) bool {
 	return false
 }
 
-// addPassiveReply records the endpoint a 227/228/229 reply advertised,
-// and a 227/228 naming a host other than the server.
+// addPassiveReply records the endpoint a 227/228/229 reply advertised
+// (the decoder's parse, Entry.Addr), and a 227/228 naming a host other
+// than the server.
 func (f *sessionFacts) addPassiveReply(e *decoder.Entry) {
-	if ap, ok := passiveAddress(e); ok {
-		f.addEndpoint(ap)
-		if ap.Addr() != f.server {
-			f.foreignPassive = append(f.foreignPassive, advertised{ap: ap, at: e.TS})
-		}
-	} else if e.Code == 229 {
-		if p, ok := epsvPort(e); ok {
-			f.addEndpoint(netip.AddrPortFrom(f.server, p))
-		}
+	if !e.Addr.IsValid() || (e.Code != 227 && e.Code != 228 && e.Code != 229) {
+		return
+	}
+	f.addEndpoint(e.Addr)
+	if e.ThirdHost && e.Code != 229 {
+		f.foreignPassive = append(f.foreignPassive, advertised{ap: e.Addr, at: e.TS})
 	}
 }
 

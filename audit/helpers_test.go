@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -19,6 +20,8 @@ var t0 = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 type builder struct {
 	s *decoder.Session
 	t time.Time
+	// pending are the command entries not answered yet, oldest first.
+	pending []int
 }
 
 func session(id, client, server string, start time.Time) *builder {
@@ -41,16 +44,59 @@ func (b *builder) tick() time.Time {
 	return b.t
 }
 
+// cmd appends a command entry with what the decoder adds to one: the
+// address of a PORT, EPRT or LPRT and whether it names a third host.
 func (b *builder) cmd(verb, arg string) *builder {
 	b.s.Commands++
-	b.s.Transcript = append(b.s.Transcript, decoder.Entry{Kind: decoder.EntryCommand, TS: b.tick(), Verb: verb, Arg: arg, Transfer: -1})
+	e := decoder.Entry{Kind: decoder.EntryCommand, TS: b.tick(), Verb: verb, Arg: arg, Transfer: -1, Answers: -1}
+	if ap, err := decoder.ParseActiveAddress(verb, arg); err == nil {
+		e.Addr, e.ThirdHost = ap, ap.Addr() != b.s.Client.Addr().Unmap()
+	}
+	b.pending = append(b.pending, len(b.s.Transcript))
+	b.s.Transcript = append(b.s.Transcript, e)
 	return b
 }
 
+// reply appends a reply entry answering the oldest command still waiting
+// (in order, as the decoder pairs a dialogue without gaps), with the
+// address of a 227, 228 or 229.
 func (b *builder) reply(code int, lines ...string) *builder {
-	b.s.Transcript = append(b.s.Transcript, decoder.Entry{Kind: decoder.EntryReply, TS: b.tick(), Code: code, Lines: lines, Transfer: -1})
+	e := decoder.Entry{Kind: decoder.EntryReply, TS: b.tick(), Code: code, Lines: lines, Transfer: -1, Answers: -1}
+	if len(b.pending) > 0 && (code != 220 || b.s.Transcript[b.pending[0]].Verb == "REIN") {
+		e.Answers = b.pending[0]
+		if code >= 200 {
+			b.pending = b.pending[1:]
+		}
+	}
+	srv := b.s.Server.Addr().Unmap()
+	for _, l := range lines {
+		var (
+			ap  netip.AddrPort
+			err error
+		)
+		switch code {
+		case 227:
+			ap, err = decoder.ParsePASVReply(l)
+		case 228:
+			ap, err = decoder.ParseLPSVReply(l)
+		case 229:
+			var p uint16
+			p, err = decoder.ParseEPSVReply(l)
+			ap = netip.AddrPortFrom(srv, p)
+		default:
+			err = errNoAddress
+		}
+		if err == nil {
+			ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+			e.Addr, e.ThirdHost = ap, ap.Addr() != srv
+			break
+		}
+	}
+	b.s.Transcript = append(b.s.Transcript, e)
 	return b
 }
+
+var errNoAddress = errors.New("no address")
 
 // do is a command and its reply.
 func (b *builder) do(verb, arg string, code int, lines ...string) *builder {

@@ -2,6 +2,7 @@ package decoder
 
 import (
 	"bytes"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +20,12 @@ type pendingCmd struct {
 	verb, arg string
 	// row is the verb's command table row, nil for an unknown verb.
 	row *VerbInfo
-	ts  time.Time
+	// entry indexes the command's transcript entry, -1 when not kept.
+	entry int
+	// addr is the address a PORT, EPRT or LPRT names, invalid when it
+	// does not parse.
+	addr netip.AddrPort
+	ts   time.Time
 	// seq numbers the command among the session's commands, from 1.
 	seq int
 	// attempt is the login attempt a USER, PASS or ACCT belongs to, -1
@@ -298,14 +304,25 @@ func (s *session) badReply(line []byte) {
 func (s *session) command(c Command, ts time.Time) {
 	s.out.Commands++
 	verb := c.Verb
-	if e := s.entry(Entry{Kind: EntryCommand, TS: ts, Verb: verb, Arg: c.Arg, Transfer: -1}); e != nil {
-		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: e})
+	// c.Verb is the table's spelling when the verb is known.
+	p := pendingCmd{verb: verb, row: knownVerbs[verb], arg: c.Arg, ts: ts, attempt: -1, entry: -1,
+		seq: s.out.Commands, srvAcked: s.serverAcked()}
+	e := Entry{Kind: EntryCommand, TS: ts, Verb: verb, Arg: c.Arg, Transfer: -1}
+	if p.row != nil && p.row.Is(FlagActive) {
+		if ap, err := ParseActiveAddress(verb, c.Arg); err == nil {
+			p.addr = ap
+			e.Addr, e.ThirdHost = ap, s.thirdHost(ap, roleClient)
+		}
+	}
+	at := len(s.out.Transcript)
+	if ep := s.entry(e); ep != nil {
+		if len(s.out.Transcript) > at {
+			p.entry = at
+		}
+		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: ep})
 	}
 
-	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1, seq: s.out.Commands, srvAcked: s.serverAcked()}
 	s.notePipelining(p.srvAcked)
-	// c.Verb is the table's spelling when the verb is known.
-	p.row = knownVerbs[verb]
 	if p.row != nil && p.row.onCommand != nil {
 		p.row.onCommand(s, &p, c, ts)
 	}
@@ -355,7 +372,7 @@ func (s *session) reply(r Reply, ts time.Time) {
 	if p == nil {
 		// Unsolicited: a 421 at shutdown, a 221 after a QUIT the capture
 		// missed, a reply whose command was lost in a gap.
-		s.replyEntry(r, ts, 0)
+		s.replyEntry(r, ts, 0, -1)
 		if code == 227 || code == 228 || code == 229 {
 			// The PASV was lost, but its reply still announces where
 			// the client will connect.
@@ -363,7 +380,7 @@ func (s *session) reply(r Reply, ts time.Time) {
 		}
 		return
 	}
-	s.replyEntry(r, ts, ts.Sub(p.ts))
+	s.replyEntry(r, ts, ts.Sub(p.ts), p.entry)
 	if code < 200 {
 		// RFC 959 4.2: a 1yz reply is preliminary; the command still
 		// waits for its completion reply.
@@ -402,18 +419,23 @@ func (s *session) greeting(r Reply, ts time.Time) bool {
 		b := r.Lines[0]
 		s.out.Banner = &b
 	}
-	s.replyEntry(r, ts, 0)
+	s.replyEntry(r, ts, 0, -1)
 	return true
 }
 
-// replyEntry adds r to the transcript and sends its event.
-func (s *session) replyEntry(r Reply, ts time.Time, latency time.Duration) {
+// replyEntry adds r, answering the command entry at index answers, to
+// the transcript and sends its event.
+func (s *session) replyEntry(r Reply, ts time.Time, latency time.Duration, answers int) {
 	if s.a.cfg.OnEvent == nil && s.transcriptFull() {
 		return
 	}
 	lines := make([]string, len(r.Lines))
 	copy(lines, r.Lines)
-	if e := s.entry(Entry{Kind: EntryReply, TS: ts, Code: r.Code, Lines: lines, Latency: latency, Transfer: -1}); e != nil {
+	e := Entry{Kind: EntryReply, TS: ts, Code: r.Code, Lines: lines, Latency: latency, Transfer: -1, Answers: answers}
+	if ap, ok := s.passiveAddress(r); ok {
+		e.Addr, e.ThirdHost = ap, s.thirdHost(ap, roleServer)
+	}
+	if e := s.entry(e); e != nil {
 		s.a.event(Event{Kind: EventReply, TS: ts, Session: &s.out, Entry: e})
 	}
 }

@@ -245,23 +245,13 @@ func unmapAddrPort(ap netip.AddrPort) netip.AddrPort {
 // portCommand handles PORT, EPRT and LPRT: the server will connect to
 // the address given. The expectation is registered at once, so a client
 // that pipelines PORT and RETR is followed; a refusal removes it.
-func (s *session) portCommand(p *pendingCmd, arg string, ts time.Time) {
-	var addr netip.AddrPort
-	var err error
-	switch p.verb {
-	case "PORT":
-		addr, err = ParsePORT(arg)
-	case "EPRT":
-		addr, err = ParseEPRT(arg)
-	default:
-		addr, err = ParseLPRT(arg)
-	}
-	if err != nil {
+func (s *session) portCommand(p *pendingCmd, ts time.Time) {
+	if !p.addr.IsValid() {
 		s.note(NoteBadNegotiation)
 		return
 	}
-	neg := &negotiation{verb: p.verb, mode: ModeActive, adv: unmapAddrPort(addr)}
-	if neg.adv.Addr() != s.out.Client.Addr().Unmap() {
+	neg := &negotiation{verb: p.verb, mode: ModeActive, adv: p.addr}
+	if s.thirdHost(neg.adv, roleClient) {
 		// RFC 2577 2 (the "FTP bounce"): a PORT naming another host is
 		// either FXP or an attack; the report decides.
 		neg.thirdParty = true
@@ -270,6 +260,48 @@ func (s *session) portCommand(p *pendingCmd, arg string, ts time.Time) {
 	p.neg, p.prevNeg = neg, s.neg
 	s.neg = neg
 	s.expect(neg, ts)
+}
+
+// passiveAddress parses the address of a 227 (RFC 959 4.1.2), 228 (RFC
+// 1639 3) or 229 reply (RFC 2428 3: only the port, the address being the
+// control connection's), trying each line; ok is false for other replies
+// and when no line parses.
+func (s *session) passiveAddress(r Reply) (netip.AddrPort, bool) {
+	for _, line := range r.Lines {
+		var (
+			ap  netip.AddrPort
+			err error
+		)
+		switch r.Code {
+		case 227:
+			ap, err = ParsePASVReply(line)
+		case 228:
+			ap, err = ParseLPSVReply(line)
+		case 229:
+			var port uint16
+			if port, err = ParseEPSVReply(line); err == nil {
+				ap = netip.AddrPortFrom(s.out.Server.Addr().Unmap(), port)
+			}
+		default:
+			return netip.AddrPort{}, false
+		}
+		if err == nil && ap.IsValid() {
+			return unmapAddrPort(ap), true
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
+// thirdHost reports whether a data address names a host other than the
+// control connection's client (announced by the client: PORT, EPRT,
+// LPRT) or server (announced by the server: 227, 228): FXP, a bounce
+// (RFC 2577 2) or a NAT. It is the one place that decides it.
+func (s *session) thirdHost(ap netip.AddrPort, by role) bool {
+	own := s.out.Client
+	if by == roleServer {
+		own = s.out.Server
+	}
+	return ap.IsValid() && ap.Addr().Unmap() != own.Addr().Unmap()
 }
 
 // portReply handles the reply to PORT/EPRT/LPRT (RFC 959 4.1.2: 200).
@@ -317,33 +349,12 @@ func (s *session) pasvReply(p *pendingCmd, r Reply, ts time.Time) {
 		// out of turn, or a pairing disturbed by a gap.
 		return
 	}
-	srv := s.out.Server.Addr().Unmap()
-	for _, line := range r.Lines {
-		switch p.verb {
-		case "PASV":
-			if a, err := ParsePASVReply(line); err == nil {
-				neg.adv = unmapAddrPort(a)
-			}
-		case "EPSV":
-			// RFC 2428 3: the reply carries only a port; the address is
-			// the control connection's.
-			if port, err := ParseEPSVReply(line); err == nil {
-				neg.adv = netip.AddrPortFrom(srv, port)
-			}
-		default:
-			if a, err := ParseLPSVReply(line); err == nil {
-				neg.adv = unmapAddrPort(a)
-			}
-		}
-		if neg.adv.IsValid() {
-			break
-		}
-	}
+	neg.adv, _ = s.passiveAddress(r)
 	if !neg.adv.IsValid() {
 		s.note(NoteBadNegotiation)
 		return
 	}
-	if neg.adv.Addr() != srv {
+	if s.thirdHost(neg.adv, roleServer) {
 		// A NAT in front of the server rewrote (or failed to rewrite)
 		// the address: the client connects to the advertised address,
 		// which the capture may see as the server's real one.

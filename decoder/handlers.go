@@ -100,7 +100,7 @@ func (s *session) onAuthReply(p *pendingCmd, r Reply, ts time.Time) {
 // onPortCommand and the three below adapt the data-channel negotiation
 // (negotiation.go) to the table's handler shapes.
 func (s *session) onPortCommand(p *pendingCmd, c Command, ts time.Time) {
-	s.portCommand(p, c.Arg, ts)
+	s.portCommand(p, ts)
 }
 
 func (s *session) onPortReply(p *pendingCmd, r Reply, ts time.Time) { s.portReply(p, r) }

@@ -625,6 +625,30 @@ func hostPortFrom(v *[6]int) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(addr, port), nil
 }
 
+// ParseActiveAddress parses the address a PORT (RFC 959 4.1.2), EPRT (RFC
+// 2428 2) or LPRT (RFC 1639 2) command names, an IPv4-mapped address
+// unmapped; other verbs are an error.
+func ParseActiveAddress(verb, arg string) (netip.AddrPort, error) {
+	var (
+		ap  netip.AddrPort
+		err error
+	)
+	switch verb {
+	case "PORT":
+		ap, err = ParsePORT(arg)
+	case "EPRT":
+		ap, err = ParseEPRT(arg)
+	case "LPRT":
+		ap, err = ParseLPRT(arg)
+	default:
+		return netip.AddrPort{}, fmt.Errorf("%w: %s names no data address", ErrSyntax, verb)
+	}
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
 // ParsePORT parses a PORT argument "h1,h2,h3,h4,p1,p2" (RFC 959 4.1.2).
 //
 // Spaces around the numbers are tolerated. Anything but exactly six

@@ -2,6 +2,7 @@ package decoder
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ftpsniff/ftpsniff/reassembly"
@@ -348,7 +349,7 @@ func (s *session) finish() {
 	s.dropExpectations()
 	s.stopGuessing()
 	s.out.Mode = s.sessionMode()
-	s.out.Anonymous = s.out.User != nil && isAnonymousUser(*s.out.User)
+	s.out.Anonymous = s.out.User != nil && IsAnonymousUser(*s.out.User)
 	s.out.Login = s.login.outcome
 	s.out.LoginCount = s.login.count
 	s.out.TLSRecords = s.sides[roleClient].tls.records + s.sides[roleServer].tls.records
@@ -435,6 +436,9 @@ func (s *session) addNote(notes []string, n Note) []string {
 // once); the pointer is then to a copy, for the event, or nil when no
 // one listens.
 func (s *session) entry(e Entry) *Entry {
+	if e.Kind != EntryReply {
+		e.Answers = -1
+	}
 	if s.transcriptFull() {
 		if s.a.cfg.OnEvent == nil {
 			return nil
@@ -457,9 +461,12 @@ func (s *session) transcriptFull() bool {
 	return true
 }
 
-// isAnonymousUser reports the user names RFC 1635 and common practice
-// reserve for anonymous access.
-func isAnonymousUser(u string) bool {
+// IsAnonymousUser reports the user names RFC 1635 and common practice
+// reserve for anonymous access ("anonymous", and "ftp" which most servers
+// take as its synonym), in any case, spaces around them ignored. It is
+// the rule of Session.Anonymous; the audit reads it too.
+func IsAnonymousUser(u string) bool {
+	u = strings.TrimSpace(u)
 	return equalFold(u, "anonymous") || equalFold(u, "ftp")
 }
 

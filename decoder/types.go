@@ -245,6 +245,23 @@ type Entry struct {
 	// Text is free text for EntryNote and EntryTLS, and the direction
 	// that lost bytes ("client" or "server") for EntryGap.
 	Text string
+	// Answers is, for a reply, the index in Session.Transcript of the
+	// command entry it answers, as the decoder paired them (in order,
+	// RFC 959 4.2 and 5.4, realigned after a gap); -1 for a greeting, an
+	// unsolicited reply, a reply whose command was not kept, and for
+	// every other kind of entry. A 1yz reply answers its command too;
+	// the final reply is the last one with that index.
+	Answers int
+	// Addr is the data address a PORT, EPRT or LPRT command names (RFC
+	// 959 4.1.2, RFC 2428 2, RFC 1639 2) or a 227, 228 or 229 reply
+	// announces (RFC 959 4.1.2, RFC 1639 3; a 229 carries only the port,
+	// the host being the server's, RFC 2428 3), IPv4-mapped addresses
+	// unmapped; invalid when there is none or it does not parse.
+	Addr netip.AddrPort
+	// ThirdHost is true when Addr names a host other than the client (a
+	// command) or the server (a reply): FXP, an FTP bounce (RFC 2577 2),
+	// or a NAT rewriting addresses.
+	ThirdHost bool
 }
 
 // EventKind is what an Event announces.
