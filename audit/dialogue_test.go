@@ -152,7 +152,7 @@ func TestLoginState(t *testing.T) {
 		login("alice", str("pw"), 230).
 		do("STOR", "alice", 226)
 	var got []string
-	for _, x := range exchanges(b.s.Transcript) {
+	for _, x := range exchanges(b.done().Transcript) {
 		if x.cmd.Verb == "STOR" {
 			got = append(got, x.cmd.Arg+":"+map[bool]string{true: "in", false: "out"}[x.loggedIn]+
 				map[bool]string{true: "/anon", false: ""}[x.anonymous])

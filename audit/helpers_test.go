@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/internal/fixture"
 )
 
 // t0 is the capture clock origin of the synthetic sessions.
@@ -20,8 +20,6 @@ var t0 = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 type builder struct {
 	s *decoder.Session
 	t time.Time
-	// pending are the command entries not answered yet, oldest first.
-	pending []int
 }
 
 func session(id, client, server string, start time.Time) *builder {
@@ -44,59 +42,16 @@ func (b *builder) tick() time.Time {
 	return b.t
 }
 
-// cmd appends a command entry with what the decoder adds to one: the
-// address of a PORT, EPRT or LPRT and whether it names a third host.
 func (b *builder) cmd(verb, arg string) *builder {
 	b.s.Commands++
-	e := decoder.Entry{Kind: decoder.EntryCommand, TS: b.tick(), Verb: verb, Arg: arg, Transfer: -1, Answers: -1}
-	if ap, err := decoder.ParseActiveAddress(verb, arg); err == nil {
-		e.Addr, e.ThirdHost = ap, ap.Addr() != b.s.Client.Addr().Unmap()
-	}
-	b.pending = append(b.pending, len(b.s.Transcript))
-	b.s.Transcript = append(b.s.Transcript, e)
+	b.s.Transcript = append(b.s.Transcript, decoder.Entry{Kind: decoder.EntryCommand, TS: b.tick(), Verb: verb, Arg: arg, Transfer: -1})
 	return b
 }
 
-// reply appends a reply entry answering the oldest command still waiting
-// (in order, as the decoder pairs a dialogue without gaps), with the
-// address of a 227, 228 or 229.
 func (b *builder) reply(code int, lines ...string) *builder {
-	e := decoder.Entry{Kind: decoder.EntryReply, TS: b.tick(), Code: code, Lines: lines, Transfer: -1, Answers: -1}
-	if len(b.pending) > 0 && (code != 220 || b.s.Transcript[b.pending[0]].Verb == "REIN") {
-		e.Answers = b.pending[0]
-		if code >= 200 {
-			b.pending = b.pending[1:]
-		}
-	}
-	srv := b.s.Server.Addr().Unmap()
-	for _, l := range lines {
-		var (
-			ap  netip.AddrPort
-			err error
-		)
-		switch code {
-		case 227:
-			ap, err = decoder.ParsePASVReply(l)
-		case 228:
-			ap, err = decoder.ParseLPSVReply(l)
-		case 229:
-			var p uint16
-			p, err = decoder.ParseEPSVReply(l)
-			ap = netip.AddrPortFrom(srv, p)
-		default:
-			err = errNoAddress
-		}
-		if err == nil {
-			ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-			e.Addr, e.ThirdHost = ap, ap.Addr() != srv
-			break
-		}
-	}
-	b.s.Transcript = append(b.s.Transcript, e)
+	b.s.Transcript = append(b.s.Transcript, decoder.Entry{Kind: decoder.EntryReply, TS: b.tick(), Code: code, Lines: lines, Transfer: -1})
 	return b
 }
-
-var errNoAddress = errors.New("no address")
 
 // do is a command and its reply.
 func (b *builder) do(verb, arg string, code int, lines ...string) *builder {
@@ -159,7 +114,12 @@ func (b *builder) note(n string) *builder {
 	return b
 }
 
-func (b *builder) done() *decoder.Session { return b.s }
+// done returns the session, its transcript paired and its addresses
+// parsed as the decoder would.
+func (b *builder) done() *decoder.Session {
+	fixture.Annotate(b.s)
+	return b.s
+}
 
 func str(s string) *string { return &s }
 func code(c int) *int      { return &c }

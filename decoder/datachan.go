@@ -262,34 +262,9 @@ func (s *session) portCommand(p *pendingCmd, ts time.Time) {
 	s.expect(neg, ts)
 }
 
-// passiveAddress parses the address of a 227 (RFC 959 4.1.2), 228 (RFC
-// 1639 3) or 229 reply (RFC 2428 3: only the port, the address being the
-// control connection's), trying each line; ok is false for other replies
-// and when no line parses.
+// passiveAddress is ParsePassiveAddress of r, on this session's server.
 func (s *session) passiveAddress(r Reply) (netip.AddrPort, bool) {
-	for _, line := range r.Lines {
-		var (
-			ap  netip.AddrPort
-			err error
-		)
-		switch r.Code {
-		case 227:
-			ap, err = ParsePASVReply(line)
-		case 228:
-			ap, err = ParseLPSVReply(line)
-		case 229:
-			var port uint16
-			if port, err = ParseEPSVReply(line); err == nil {
-				ap = netip.AddrPortFrom(s.out.Server.Addr().Unmap(), port)
-			}
-		default:
-			return netip.AddrPort{}, false
-		}
-		if err == nil && ap.IsValid() {
-			return unmapAddrPort(ap), true
-		}
-	}
-	return netip.AddrPort{}, false
+	return ParsePassiveAddress(r.Code, r.Lines, s.out.Server.Addr())
 }
 
 // thirdHost reports whether a data address names a host other than the

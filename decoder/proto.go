@@ -625,6 +625,37 @@ func hostPortFrom(v *[6]int) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(addr, port), nil
 }
 
+// ParsePassiveAddress parses the address of a 227 (RFC 959 4.1.2), 228
+// (RFC 1639 3) or 229 reply (RFC 2428 3: only the port, on server, the
+// control connection's server address), trying each line, an
+// IPv4-mapped address unmapped; ok is false for other replies and when
+// no line parses.
+func ParsePassiveAddress(code int, lines []string, server netip.Addr) (netip.AddrPort, bool) {
+	for _, line := range lines {
+		var (
+			ap  netip.AddrPort
+			err error
+		)
+		switch code {
+		case 227:
+			ap, err = ParsePASVReply(line)
+		case 228:
+			ap, err = ParseLPSVReply(line)
+		case 229:
+			var port uint16
+			if port, err = ParseEPSVReply(line); err == nil {
+				ap = netip.AddrPortFrom(server, port)
+			}
+		default:
+			return netip.AddrPort{}, false
+		}
+		if err == nil && ap.IsValid() {
+			return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
 // ParseActiveAddress parses the address a PORT (RFC 959 4.1.2), EPRT (RFC
 // 2428 2) or LPRT (RFC 1639 2) command names, an IPv4-mapped address
 // unmapped; other verbs are an error.

@@ -439,16 +439,16 @@ func (b *ladderBuilder) commandDetails(e *decoder.Entry) ([]string, bool) {
 	switch e.Verb {
 	case "PORT":
 		// RFC 959 4.1.2: h1,h2,h3,h4,p1,p2; the port is p1*256+p2.
-		ap, err := decoder.ParsePORT(e.Arg)
-		if err != nil {
+		ap := e.Addr
+		if !ap.IsValid() {
 			return []string{"unreadable PORT argument: no data connection can follow"}, true
 		}
 		d := []string{"=> " + ap.Addr().String() + " port " + portArithmetic(ap.Port())}
-		return b.targetDetails(d, ap, client)
+		return b.targetDetails(d, e, client)
 	case "EPRT":
 		// RFC 2428 2: |proto|address|port|, 1 = IPv4, 2 = IPv6.
-		ap, err := decoder.ParseEPRT(e.Arg)
-		if err != nil {
+		ap := e.Addr
+		if !ap.IsValid() {
 			return []string{"unreadable EPRT argument"}, true
 		}
 		family := "IPv4"
@@ -456,15 +456,15 @@ func (b *ladderBuilder) commandDetails(e *decoder.Entry) ([]string, bool) {
 			family = "IPv6"
 		}
 		d := []string{"=> " + family + " " + ap.Addr().String() + " port " + strconv.Itoa(int(ap.Port()))}
-		return b.targetDetails(d, ap, client)
+		return b.targetDetails(d, e, client)
 	case "LPRT":
 		// RFC 1639 2: af,hal,h1..hN,pal,p1..pM.
-		ap, err := decoder.ParseLPRT(e.Arg)
-		if err != nil {
+		ap := e.Addr
+		if !ap.IsValid() {
 			return []string{"unreadable LPRT argument"}, true
 		}
 		d := []string{"=> " + ap.Addr().String() + " port " + strconv.Itoa(int(ap.Port()))}
-		return b.targetDetails(d, ap, client)
+		return b.targetDetails(d, e, client)
 	case "PASV", "LPSV":
 		return []string{"asks the server to listen and say where"}, false
 	case "EPSV":
@@ -496,9 +496,9 @@ func (b *ladderBuilder) commandDetails(e *decoder.Entry) ([]string, bool) {
 }
 
 // targetDetails adds, to a PORT/EPRT/LPRT explanation, who is expected to
-// be listening at ap.
-func (b *ladderBuilder) targetDetails(d []string, ap netip.AddrPort, client netip.Addr) ([]string, bool) {
-	if ap.Addr().Unmap() == client {
+// be listening at its address (the decoder's Entry.ThirdHost).
+func (b *ladderBuilder) targetDetails(d []string, e *decoder.Entry, client netip.Addr) ([]string, bool) {
+	if !e.ThirdHost {
 		return append(d, "the client listens there; the server will connect"), false
 	}
 	return append(d, "not the client ("+client.String()+"): the server is sent to another host"), true
@@ -545,31 +545,28 @@ func (b *ladderBuilder) reply(e *decoder.Entry) {
 // the ones that change what the diagram can show.
 func (b *ladderBuilder) replyDetails(e *decoder.Entry) []string {
 	server := b.s.Server.Addr().Unmap()
-	text := strings.Join(e.Lines, " ")
+	ap := e.Addr
 	switch e.Code {
 	case 227:
 		// RFC 959 4.1.2 / 4.2.2: (h1,h2,h3,h4,p1,p2).
-		ap, err := decoder.ParsePASVReply(text)
-		if err != nil {
+		if !ap.IsValid() {
 			return []string{"no readable address in this reply"}
 		}
 		d := []string{"=> " + ap.Addr().String() + " port " + portArithmetic(ap.Port())}
-		if ap.Addr().Unmap() != server {
+		if e.ThirdHost {
 			d = append(d, "not the server's address ("+server.String()+"): NAT or a configured public address")
 		}
 		return d
 	case 229:
 		// RFC 2428 3: only the port; the address is the control
 		// connection's.
-		p, err := decoder.ParseEPSVReply(text)
-		if err != nil {
+		if !ap.IsValid() {
 			return []string{"no readable port in this reply"}
 		}
-		ps := strconv.Itoa(int(p))
+		ps := strconv.Itoa(int(ap.Port()))
 		return []string{"(|||" + ps + "|) => port " + ps + " on the control server's address (" + server.String() + ")"}
 	case 228:
-		ap, err := decoder.ParseLPSVReply(text)
-		if err != nil {
+		if !ap.IsValid() {
 			return []string{"no readable address in this reply"}
 		}
 		return []string{"=> " + ap.Addr().String() + " port " + strconv.Itoa(int(ap.Port())) + " (RFC 1639)"}
@@ -1121,14 +1118,11 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 	// Data addresses the server refused (a bounce attempt that failed).
 	for i := range s.Transcript {
 		e := &s.Transcript[i]
-		if e.Kind != decoder.EntryCommand || (e.Verb != "PORT" && e.Verb != "EPRT") {
+		if e.Kind != decoder.EntryCommand || !e.ThirdHost {
 			continue
 		}
-		ap, err := parseActiveArg(e.Verb, e.Arg)
-		if err != nil || ap.Addr().Unmap() == client {
-			continue
-		}
-		if r := replyAfter(s, i); r != nil && r.Code >= 400 && !explained["refused"] {
+		ap := e.Addr
+		if r := finalReply(s, i); r != nil && r.Code >= 400 && !explained["refused"] {
 			explained["refused"] = true
 			add("The client asked the server to connect to %s, which is not the client (%s): a bounce attempt, or a client behind NAT announcing its private address. "+
 				"The server refused it (%d), as it should.", ap, client, r.Code)
@@ -1181,7 +1175,7 @@ func (b *ladderBuilder) anomalyNotes(add func(string, ...any)) {
 func (b *ladderBuilder) quitReply() int {
 	for i := len(b.s.Transcript) - 1; i >= 0; i-- {
 		if e := &b.s.Transcript[i]; e.Kind == decoder.EntryCommand && e.Verb == "QUIT" {
-			if r := replyAfter(b.s, i); r != nil {
+			if r := finalReply(b.s, i); r != nil {
 				return r.Code
 			}
 			return 0
@@ -1213,25 +1207,19 @@ func negotiationReply(neg string) string {
 	return "passive"
 }
 
-func parseActiveArg(verb, arg string) (netip.AddrPort, error) {
-	if verb == "EPRT" {
-		return decoder.ParseEPRT(arg)
-	}
-	return decoder.ParsePORT(arg)
-}
-
-// replyAfter returns the first reply after transcript entry i, nil if a
-// command comes first.
-func replyAfter(s *decoder.Session, i int) *decoder.Entry {
+// finalReply returns the final reply to the command entry i, as the
+// decoder paired them (Entry.Answers), nil if none was seen.
+func finalReply(s *decoder.Session, i int) *decoder.Entry {
+	var last *decoder.Entry
 	for j := i + 1; j < len(s.Transcript); j++ {
-		switch s.Transcript[j].Kind {
-		case decoder.EntryReply:
-			return &s.Transcript[j]
-		case decoder.EntryCommand:
-			return nil
+		if e := &s.Transcript[j]; e.Kind == decoder.EntryReply && e.Answers == i {
+			last = e
 		}
 	}
-	return nil
+	if last != nil && last.Code < 200 {
+		return nil
+	}
+	return last
 }
 
 // stepSpan is the leftmost and rightmost lane a step touches.
