@@ -68,7 +68,7 @@ type session struct {
 	login loginState
 	cwd   workDir
 
-	// Data channels (datachan.go).
+	// Data channels (negotiation.go, transfer.go, datamatch.go, datalink.go).
 	neg      *negotiation // in force for the next transfer command
 	exps     []*expectation
 	early    []*dataLink // data connections waiting for their command
