@@ -59,9 +59,8 @@ type exchange struct {
 	// before it).
 	reply     int
 	repliedAt time.Time
-	// loggedIn: a login had succeeded before this command (RFC 959 4.1.1:
-	// USER answered 230, or PASS/ACCT answered 2xx), and REIN or a new
-	// USER had not undone it.
+	// loggedIn: a login was in force when the server answered this
+	// command (the decoder's Entry.Login, RFC 959 4.1.1).
 	loggedIn bool
 	// anonymous: that login was anonymous (user anonymous or ftp).
 	anonymous bool
@@ -91,8 +90,9 @@ func (e exchange) accepted() bool { return e.code() >= 200 && e.code() < 300 }
 // cut, gap, or the switch to TLS) keeps none.
 func exchanges(transcript []decoder.Entry) []exchange {
 	var (
-		out   []exchange
-		state loginState
+		out []exchange
+		// cmdAt are the command entries' indexes, at their exchange's.
+		cmdAt []int
 	)
 	// at maps a command entry's index to its exchange.
 	at := make(map[int]int)
@@ -101,6 +101,7 @@ func exchanges(transcript []decoder.Entry) []exchange {
 		switch e.Kind {
 		case decoder.EntryCommand:
 			at[i] = len(out)
+			cmdAt = append(cmdAt, i)
 			out = append(out, exchange{cmd: command{Verb: e.Verb, Arg: e.Arg, TS: e.TS, Addr: e.Addr, ThirdHost: e.ThirdHost}})
 		case decoder.EntryReply:
 			if k, ok := at[e.Answers]; ok && e.Code >= 200 {
@@ -108,43 +109,22 @@ func exchanges(transcript []decoder.Entry) []exchange {
 			}
 		}
 	}
-	// Login state is a second pass: it needs each command's reply, which
-	// a pipelined dialogue gives only after later commands were sent.
+	// The login each command was answered under is the decoder's
+	// (Entry.Login, in command order); the user is the USER in force.
+	user := ""
 	for i := range out {
 		x := &out[i]
-		x.loggedIn, x.anonymous = state.loggedIn, state.anonymous
-		state.step(*x)
-		if state.loggedIn && state.anonymous && !(x.loggedIn && x.anonymous) {
-			x.anonLogin, x.user = true, state.user
+		e := &transcript[cmdAt[i]]
+		if x.cmd.Verb == "USER" {
+			user = x.cmd.Arg
+		}
+		x.loggedIn = e.Login != decoder.LoggedOut
+		x.anonymous = e.Login == decoder.LoggedInAnonymous
+		if e.LoginAfter == decoder.LoggedInAnonymous && e.Login != decoder.LoggedInAnonymous {
+			x.anonLogin, x.user = true, user
 		}
 	}
 	return out
-}
-
-// loginState follows USER/PASS/ACCT/REIN (RFC 959 4.1.1) through the
-// dialogue.
-type loginState struct {
-	user      string
-	loggedIn  bool
-	anonymous bool
-}
-
-func (l *loginState) step(x exchange) {
-	switch x.cmd.Verb {
-	case "USER":
-		l.user, l.loggedIn, l.anonymous = x.cmd.Arg, false, false
-		if x.accepted() { // 230, or 232 after AUTH (RFC 2228 4)
-			l.loggedIn, l.anonymous = true, isAnonymous(l.user)
-		}
-	case "PASS", "ACCT":
-		if x.accepted() {
-			l.loggedIn, l.anonymous = true, isAnonymous(l.user)
-		}
-	case "REIN":
-		if x.accepted() || x.code() == 0 {
-			*l = loginState{}
-		}
-	}
 }
 
 // isAnonymous: the user names that mean anonymous FTP, the rule of

@@ -390,6 +390,7 @@ func (s *session) reply(r Reply, ts time.Time) {
 		return
 	}
 	done := s.pending.pop()
+	s.settleLogin(&done, r.Code)
 	s.complete(&done, r, ts)
 }
 
@@ -476,6 +477,47 @@ type loginState struct {
 	// outcome is that of the latest attempt with a known outcome.
 	outcome    Outcome
 	outcomeSeq int
+	// state is the login in force after the replies so far, user the
+	// USER it follows (Entry.Login).
+	state LoginState
+	user  string
+}
+
+// settleLogin records on p's command entry the login in force when it
+// was answered by code (0: never), then applies the reply (RFC 959
+// 4.1.1: USER, PASS, ACCT, REIN). Commands are settled in order.
+func (s *session) settleLogin(p *pendingCmd, code int) {
+	l := &s.login
+	before := l.state
+	ok := positive(code)
+	switch p.verb {
+	case "USER":
+		// 230 at once, or 232 after AUTH (RFC 2228 4).
+		l.user, l.state = p.arg, LoggedOut
+		if ok {
+			l.state = loginStateOf(l.user)
+		}
+	case "PASS", "ACCT":
+		if ok {
+			l.state = loginStateOf(l.user)
+		}
+	case "REIN":
+		if ok || code == 0 {
+			l.state, l.user = LoggedOut, ""
+		}
+	}
+	if p.entry >= 0 && p.entry < len(s.out.Transcript) {
+		e := &s.out.Transcript[p.entry]
+		e.Login, e.LoginAfter = before, l.state
+	}
+}
+
+// loginStateOf is the state a login as user puts the session in.
+func loginStateOf(user string) LoginState {
+	if IsAnonymousUser(user) {
+		return LoggedInAnonymous
+	}
+	return LoggedIn
 }
 
 // startAttempt opens a login attempt for USER and returns its number.
@@ -642,9 +684,17 @@ func (s *session) dropAckedLost() {
 		}
 	}
 	for ; k > 0; k-- {
-		if lost := s.pending.pop(); changesDir(&lost) {
-			s.cwd.lose(lost.seq)
-		}
+		s.loseCommand()
+	}
+}
+
+// loseCommand drops the oldest pending command, whose reply is lost: it
+// ends without one, and a CWD may or may not have moved the directory.
+func (s *session) loseCommand() {
+	lost := s.pending.pop()
+	s.settleLogin(&lost, 0)
+	if changesDir(&lost) {
+		s.cwd.lose(lost.seq)
 	}
 }
 
@@ -679,9 +729,7 @@ func (s *session) realign(code int) *pendingCmd {
 			for ; k > 0; k-- {
 				// Their replies are lost: they end without one. A CWD
 				// may have succeeded or not: the directory is unknown.
-				if lost := s.pending.pop(); changesDir(&lost) {
-					s.cwd.lose(lost.seq)
-				}
+				s.loseCommand()
 			}
 			s.lostCommands, s.lostReplies = false, false
 			return s.pending.front()

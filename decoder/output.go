@@ -201,6 +201,17 @@ type Transfer struct {
 	Notes []string
 }
 
+// LoginState is whether a login is in force, and whether it is anonymous
+// (IsAnonymousUser).
+type LoginState uint8
+
+// Login states.
+const (
+	LoggedOut LoginState = iota
+	LoggedIn
+	LoggedInAnonymous
+)
+
 // EntryKind is what a transcript entry records.
 type EntryKind uint8
 
@@ -249,6 +260,13 @@ type Entry struct {
 	// the host being the server's, RFC 2428 3), IPv4-mapped addresses
 	// unmapped; invalid when there is none or it does not parse.
 	Addr netip.AddrPort
+	// Login is, for a command, the login in force when the server
+	// answered it: after the replies to every earlier command, in order
+	// (RFC 959 4.1.1). LoginAfter is the one its own reply left: a USER
+	// starts over, an accepted USER, PASS or ACCT logs in, an accepted
+	// REIN logs out. A command without a reply counts as refused, except
+	// that a USER still starts over and a REIN still logs out.
+	Login, LoginAfter LoginState
 	// ThirdHost is true when Addr names a host other than the client (a
 	// command) or the server (a reply): FXP, an FTP bounce (RFC 2577 2),
 	// or a NAT rewriting addresses.

@@ -2,6 +2,7 @@ package decoder
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ftpsniff/ftpsniff/reassembly"
@@ -96,5 +97,29 @@ func TestEntryAddresses(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("%d: got %v want %v", i, got[i], want[i])
 		}
+	}
+}
+
+// TestEntryLogin: each command records the login in force when it was
+// answered, pipelined or not, and a command left without a reply counts
+// as refused (a USER still starts over).
+func TestEntryLogin(t *testing.T) {
+	h := newHarness(t, nil)
+	hc := h.ctl()
+	hc.S("220 ready").C("USER anonymous ").C("PASS me@").C("NOOP").S("331 pw").S("230 ok").S("200 ok")
+	hc.C("REIN").S("220 again").C("USER alice").S("331 pw").C("PASS x").S("530 no")
+	hc.C("USER bob")
+	hc.close(reassembly.CloseFIN)
+	s := h.only()
+	var got []string
+	names := map[LoginState]string{LoggedOut: "out", LoggedIn: "in", LoggedInAnonymous: "anon"}
+	for _, e := range s.Transcript {
+		if e.Kind == EntryCommand {
+			got = append(got, e.Verb+":"+names[e.Login]+">"+names[e.LoginAfter])
+		}
+	}
+	want := "USER:out>out PASS:out>anon NOOP:anon>anon REIN:anon>out USER:out>out PASS:out>out USER:out>out"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("got  %s\nwant %s", g, want)
 	}
 }

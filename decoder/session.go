@@ -325,6 +325,11 @@ func (s *session) finish() {
 		c := s.conn
 		s.closeControl(c, s.out.End)
 	}
+	// Commands never answered settle in order, without a reply.
+	for s.pending.len() > 0 {
+		p := s.pending.pop()
+		s.settleLogin(&p, 0)
+	}
 	s.final = true
 	s.out.EndReason = s.endReason()
 	end := s.out.End
