@@ -116,7 +116,7 @@ func (s *session) feed(r role, p []byte, ts time.Time) {
 		sd.seen = true
 		// Implicit FTPS (port 990, RFC 4217 1 and its history): the
 		// connection starts with a TLS ClientHello, not a greeting.
-		if p[0] == tlsHandshake && !s.out.TLS && s.out.Commands == 0 && !s.greeted &&
+		if p[0] == tlsHandshake && !s.out.TLS && s.out.Commands == 0 && !s.pair.greeted &&
 			plausibleTLSHeader(p[:min(len(p), tlsHeaderLen)]) {
 			s.implicitTLS(ts)
 		}
@@ -270,7 +270,7 @@ func (s *session) serverLine(line []byte, truncated bool) {
 			// command's reply should be: let the next valid reply pair
 			// by plausibility (RFC 959 5.4) rather than go to a command
 			// it cannot answer.
-			s.lostReplies = true
+			s.pair.lostReplies = true
 		}
 	}
 	if !done {
@@ -326,7 +326,7 @@ func (s *session) command(c Command, ts time.Time) {
 	if p.row != nil && p.row.onCommand != nil {
 		p.row.onCommand(s, &p, c, ts)
 	}
-	if !s.pending.push(p, s.a.cfg.MaxPending) {
+	if !s.pair.pending.push(p, s.a.cfg.MaxPending) {
 		s.note(NoteTooManyPending)
 		s.a.limit(limitPending)
 	}
@@ -365,8 +365,8 @@ func (s *session) reply(r Reply, ts time.Time) {
 	if s.greeting(r, ts) {
 		return
 	}
-	p := s.pending.front()
-	if p != nil && (s.lostCommands || s.lostReplies) {
+	p := s.pair.pending.front()
+	if p != nil && (s.pair.lostCommands || s.pair.lostReplies) {
 		p = s.realign(code)
 	}
 	if p == nil {
@@ -389,7 +389,7 @@ func (s *session) reply(r Reply, ts time.Time) {
 		}
 		return
 	}
-	done := s.pending.pop()
+	done := s.pair.pending.pop()
 	s.settleLogin(&done, r.Code)
 	s.complete(&done, r, ts)
 }
@@ -400,21 +400,21 @@ func (s *session) reply(r Reply, ts time.Time) {
 // exception is a capture that began mid-session, where a first 220 with
 // commands pending answers one of them (REIN).
 func (s *session) greeting(r Reply, ts time.Time) bool {
-	if s.greet == greetDone {
+	if s.pair.greet == greetDone {
 		return false
 	}
-	isGreet := r.Code == 220 || r.Code == 421 || (r.Code == 120 && s.greet == greetNone)
+	isGreet := r.Code == 220 || r.Code == 421 || (r.Code == 120 && s.pair.greet == greetNone)
 	sawStart := s.conn == nil || s.conn.SawSYN
-	if !isGreet || (s.greet == greetNone && s.pending.len() > 0 && !sawStart) {
-		s.greet = greetDone
-		s.greeted = true
+	if !isGreet || (s.pair.greet == greetNone && s.pair.pending.len() > 0 && !sawStart) {
+		s.pair.greet = greetDone
+		s.pair.greeted = true
 		return false
 	}
-	s.greeted = true
+	s.pair.greeted = true
 	if r.Code == 120 {
-		s.greet = greetDelayed
+		s.pair.greet = greetDelayed
 	} else {
-		s.greet = greetDone
+		s.pair.greet = greetDone
 	}
 	if r.Code == 220 && s.out.Banner == nil && len(r.Lines) > 0 {
 		b := r.Lines[0]
@@ -618,18 +618,18 @@ const maxSizes = 8
 
 // rememberSize keeps the size of p, dropping the oldest answer.
 func (s *session) rememberSize(p string, n int64) {
-	if len(s.sizes) >= maxSizes {
-		copy(s.sizes, s.sizes[1:])
-		s.sizes = s.sizes[:maxSizes-1]
+	if len(s.params.sizes) >= maxSizes {
+		copy(s.params.sizes, s.params.sizes[1:])
+		s.params.sizes = s.params.sizes[:maxSizes-1]
 	}
-	s.sizes = append(s.sizes, sizeMemo{path: p, n: n})
+	s.params.sizes = append(s.params.sizes, sizeMemo{path: p, n: n})
 }
 
 // sizeOf returns the latest SIZE answer for p.
 func (s *session) sizeOf(p string) (int64, bool) {
-	for i := len(s.sizes) - 1; i >= 0; i-- {
-		if s.sizes[i].path == p {
-			return s.sizes[i].n, true
+	for i := len(s.params.sizes) - 1; i >= 0; i-- {
+		if s.params.sizes[i].path == p {
+			return s.params.sizes[i].n, true
 		}
 	}
 	return 0, false
@@ -653,11 +653,11 @@ func (s *session) serverAcked() int64 {
 // the client). When the client acknowledged server bytes the capture has
 // not delivered, the missing reply may be among them: nothing is learnt.
 func (s *session) notePipelining(srvAcked int64) {
-	if s.pending.len() == 0 || s.lostReplies || s.conn == nil || srvAcked < 0 {
+	if s.pair.pending.len() == 0 || s.pair.lostReplies || s.conn == nil || srvAcked < 0 {
 		return
 	}
 	if srvAcked <= s.conn.Delivered(s.srvDir) {
-		s.pipelining = true
+		s.pair.pipelining = true
 	}
 }
 
@@ -671,13 +671,13 @@ func (s *session) notePipelining(srvAcked int64) {
 // the capture: they were in the hole. Without that proof nothing is
 // popped and realign falls back to plausibility.
 func (s *session) dropAckedLost() {
-	if s.pipelining || s.srvHoleEnd < 0 {
+	if s.pair.pipelining || s.pair.srvHoleEnd < 0 {
 		return
 	}
 	k := -1
-	for i := range min(s.pending.len(), maxRealign+1) {
-		if a := s.pending.at(i).srvAcked; a >= s.srvHoleEnd {
-			if a == s.srvHoleEnd {
+	for i := range min(s.pair.pending.len(), maxRealign+1) {
+		if a := s.pair.pending.at(i).srvAcked; a >= s.pair.srvHoleEnd {
+			if a == s.pair.srvHoleEnd {
 				k = i
 			}
 			break
@@ -691,7 +691,7 @@ func (s *session) dropAckedLost() {
 // loseCommand drops the oldest pending command, whose reply is lost: it
 // ends without one, and a CWD may or may not have moved the directory.
 func (s *session) loseCommand() {
-	lost := s.pending.pop()
+	lost := s.pair.pending.pop()
 	s.settleLogin(&lost, 0)
 	if changesDir(&lost) {
 		s.cwd.lose(lost.seq)
@@ -710,20 +710,20 @@ const maxRealign = 8
 // pending command can means the commands before that one lost theirs.
 // It returns the command the reply answers, nil for none.
 func (s *session) realign(code int) *pendingCmd {
-	if s.lostReplies {
+	if s.pair.lostReplies {
 		s.dropAckedLost()
 	}
-	p := s.pending.front()
+	p := s.pair.pending.front()
 	if p == nil {
 		return nil
 	}
 	if plausibleReply(p.verb, code) {
-		s.lostCommands, s.lostReplies = false, false
+		s.pair.lostCommands, s.pair.lostReplies = false, false
 		return p
 	}
-	if s.lostReplies {
-		for k := 1; k < min(s.pending.len(), maxRealign+1); k++ {
-			if !plausibleReply(s.pending.at(k).verb, code) {
+	if s.pair.lostReplies {
+		for k := 1; k < min(s.pair.pending.len(), maxRealign+1); k++ {
+			if !plausibleReply(s.pair.pending.at(k).verb, code) {
 				continue
 			}
 			for ; k > 0; k-- {
@@ -731,8 +731,8 @@ func (s *session) realign(code int) *pendingCmd {
 				// may have succeeded or not: the directory is unknown.
 				s.loseCommand()
 			}
-			s.lostCommands, s.lostReplies = false, false
-			return s.pending.front()
+			s.pair.lostCommands, s.pair.lostReplies = false, false
+			return s.pair.pending.front()
 		}
 	}
 	return nil

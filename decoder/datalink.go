@@ -213,7 +213,7 @@ func (ds *dataStream) Close(c *reassembly.Conn, reason reassembly.CloseReason, t
 		if s.final {
 			continue
 		}
-		s.open--
+		s.data.open--
 		if reason == reassembly.CloseEvicted {
 			// The assembler's table was full: whatever the connection
 			// carried after this is not counted.

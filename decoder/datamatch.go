@@ -54,7 +54,7 @@ func (a *Analyzer) newData(c *reassembly.Conn, ts time.Time) reassembly.Stream {
 	}
 	for i := 0; i < ds.n; i++ {
 		l := ds.link(i)
-		l.s.open++
+		l.s.data.open++
 		l.s.attach(l, ts)
 	}
 	return ds
@@ -134,27 +134,27 @@ func (s *session) attach(l *dataLink, ts time.Time) {
 		s.bind(x, l, ts)
 		return
 	}
-	if len(s.early) >= maxEarly {
+	if len(s.data.early) >= maxEarly {
 		s.a.limit(limitEarlyData)
-		old := s.early[0]
+		old := s.data.early[0]
 		old.giveUp()
-		s.unbound++
-		s.early = s.early[1:]
+		s.data.unbound++
+		s.data.early = s.data.early[1:]
 	}
-	s.early = append(s.early, l)
+	s.data.early = append(s.data.early, l)
 }
 
 // takeWaiting removes and returns the transfer l should serve: one of
 // the same negotiation first, else the oldest; nil when none waits.
 func (s *session) takeWaiting(l *dataLink) *xfer {
-	if len(s.waiting) == 0 {
+	if len(s.data.waiting) == 0 {
 		return nil
 	}
 	pick := 0
 	if l.guessed || l.neg == nil {
 		// A guess serves only a transfer no negotiation announced.
 		pick = -1
-		for i, x := range s.waiting {
+		for i, x := range s.data.waiting {
 			if x.neg == nil {
 				pick = i
 				break
@@ -164,15 +164,15 @@ func (s *session) takeWaiting(l *dataLink) *xfer {
 			return nil
 		}
 	} else {
-		for i, x := range s.waiting {
+		for i, x := range s.data.waiting {
 			if x.neg == l.neg {
 				pick = i
 				break
 			}
 		}
 	}
-	x := s.waiting[pick]
-	s.waiting = append(s.waiting[:pick], s.waiting[pick+1:]...)
+	x := s.data.waiting[pick]
+	s.data.waiting = append(s.data.waiting[:pick], s.data.waiting[pick+1:]...)
 	s.updateGuessing()
 	return x
 }
@@ -180,18 +180,18 @@ func (s *session) takeWaiting(l *dataLink) *xfer {
 // takeEarly removes and returns the early link x should use: one of the
 // same negotiation first, else the oldest.
 func (s *session) takeEarly(x *xfer) *dataLink {
-	if len(s.early) == 0 {
+	if len(s.data.early) == 0 {
 		return nil
 	}
 	pick := 0
-	for i, l := range s.early {
+	for i, l := range s.data.early {
 		if l.neg == x.neg {
 			pick = i
 			break
 		}
 	}
-	l := s.early[pick]
-	s.early = append(s.early[:pick], s.early[pick+1:]...)
+	l := s.data.early[pick]
+	s.data.early = append(s.data.early[:pick], s.data.early[pick+1:]...)
 	return l
 }
 

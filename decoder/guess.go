@@ -14,14 +14,14 @@ const maxGuesses = 256
 // waiting without a negotiation.
 func (s *session) updateGuessing() {
 	need := false
-	for _, x := range s.waiting {
+	for _, x := range s.data.waiting {
 		if x.neg == nil {
 			need = true
 			break
 		}
 	}
 	switch {
-	case need && !s.guessing && !s.final:
+	case need && !s.data.guessing && !s.final:
 		a := s.a
 		if len(a.guesses) >= maxGuesses {
 			// The oldest guessing session stops looking for its
@@ -29,23 +29,23 @@ func (s *session) updateGuessing() {
 			// sessions, but the cut is that one's).
 			a.limit(limitGuesses)
 			old := a.guesses[0]
-			old.guessing = false
+			old.data.guessing = false
 			old.note(NoteGuessEvicted)
 			a.guesses = a.guesses[1:]
 		}
 		a.guesses = append(a.guesses, s)
-		s.guessing = true
-	case !need && s.guessing:
+		s.data.guessing = true
+	case !need && s.data.guessing:
 		s.stopGuessing()
 	}
 }
 
 // stopGuessing removes s from Analyzer.guesses.
 func (s *session) stopGuessing() {
-	if !s.guessing {
+	if !s.data.guessing {
 		return
 	}
-	s.guessing = false
+	s.data.guessing = false
 	g := s.a.guesses
 	for i, o := range g {
 		if o == s {
@@ -84,7 +84,7 @@ func (a *Analyzer) matchGuess(c *reassembly.Conn, ts time.Time) reassembly.Strea
 			l.srvSide = reassembly.ServerToClient
 		}
 		l.guessed = !defaultPort
-		s.open++
+		s.data.open++
 		s.attach(l, ts)
 		return ds
 	}

@@ -115,16 +115,16 @@ func (s *session) onPasvReply(p *pendingCmd, r Reply, ts time.Time) { s.pasvRepl
 // parameter (form code) is not kept.
 func (s *session) onTypeCommand(p *pendingCmd, c Command, ts time.Time) {
 	if t, ok := normalizeType(c.Arg); ok {
-		p.prevType = s.typ
+		p.prevType = s.params.typ
 		p.setType = &t
-		s.typ = &t
+		s.params.typ = &t
 	}
 }
 
 // onTypeReply restores the previous TYPE when the server refused.
 func (s *session) onTypeReply(p *pendingCmd, r Reply, ts time.Time) {
-	if !positive(r.Code) && s.typ == p.setType {
-		s.typ = p.prevType
+	if !positive(r.Code) && s.params.typ == p.setType {
+		s.params.typ = p.prevType
 	}
 }
 
@@ -132,7 +132,7 @@ func (s *session) onTypeReply(p *pendingCmd, r Reply, ts time.Time) {
 // next transfer only.
 func (s *session) onRestCommand(p *pendingCmd, c Command, ts time.Time) {
 	if n, err := strconv.ParseInt(strings.TrimSpace(c.Arg), 10, 64); err == nil && n >= 0 {
-		s.rest = n
+		s.params.rest = n
 		p.rest = n
 	}
 }
@@ -143,10 +143,10 @@ func (s *session) onRestReply(p *pendingCmd, r Reply, ts time.Time) {
 	if r.Code == 350 {
 		return
 	}
-	if s.rest == p.rest {
-		s.rest = 0
-	} else if s.restX != nil && s.restX.t.Rest == p.rest {
-		s.restX.t.Rest = 0
+	if s.params.rest == p.rest {
+		s.params.rest = 0
+	} else if s.params.restX != nil && s.params.restX.t.Rest == p.rest {
+		s.params.restX.t.Rest = 0
 	}
 }
 
@@ -213,18 +213,18 @@ func (s *session) onRenameCommand(p *pendingCmd, c Command, ts time.Time) {
 func (s *session) onRnfrReply(p *pendingCmd, r Reply, ts time.Time) {
 	if r.Code == 350 {
 		from := p.path
-		s.renameFr = &from
+		s.params.renameFr = &from
 	} else {
-		s.renameFr = nil
+		s.params.renameFr = nil
 	}
 }
 
 // onRntoReply: RFC 959 4.1.3: RNFR (350) then RNTO (250).
 func (s *session) onRntoReply(p *pendingCmd, r Reply, ts time.Time) {
-	if positive(r.Code) && s.renameFr != nil {
-		s.entry(Entry{Kind: EntryNote, TS: ts, Transfer: -1, Text: "renamed " + *s.renameFr + " -> " + p.path})
+	if positive(r.Code) && s.params.renameFr != nil {
+		s.entry(Entry{Kind: EntryNote, TS: ts, Transfer: -1, Text: "renamed " + *s.params.renameFr + " -> " + p.path})
 	}
-	s.renameFr = nil
+	s.params.renameFr = nil
 }
 
 // onFeatReply: RFC 2389 3.2: "211-" then one feature per line, each
@@ -266,9 +266,9 @@ func (s *session) onQuitReply(p *pendingCmd, r Reply, ts time.Time) {
 // their defaults once the server accepts (220).
 func (s *session) onReinReply(p *pendingCmd, r Reply, ts time.Time) {
 	if r.Code == 220 {
-		s.typ = nil
-		s.rest = 0
-		s.neg = nil
+		s.params.typ = nil
+		s.params.rest = 0
+		s.data.neg = nil
 	}
 }
 

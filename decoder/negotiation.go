@@ -159,9 +159,9 @@ func (t *expectTable) clear() {
 func (a *Analyzer) dropExpectation(e *expectation) {
 	a.exps.remove(e)
 	s := e.s
-	for i, x := range s.exps {
+	for i, x := range s.data.exps {
 		if x == e {
-			s.exps = append(s.exps[:i], s.exps[i+1:]...)
+			s.data.exps = append(s.data.exps[:i], s.data.exps[i+1:]...)
 			break
 		}
 	}
@@ -169,8 +169,8 @@ func (a *Analyzer) dropExpectation(e *expectation) {
 
 // dropExpectations removes every expectation of s.
 func (s *session) dropExpectations() {
-	for len(s.exps) > 0 {
-		s.a.dropExpectation(s.exps[len(s.exps)-1])
+	for len(s.data.exps) > 0 {
+		s.a.dropExpectation(s.data.exps[len(s.data.exps)-1])
 	}
 }
 
@@ -194,30 +194,30 @@ func (s *session) expect(neg *negotiation, ts time.Time) {
 	// A new negotiation supersedes the used ones, the ones whose
 	// transfer is over (its data connection was not captured) and any
 	// earlier one for the same address.
-	for i := 0; i < len(s.exps); {
-		old := s.exps[i]
+	for i := 0; i < len(s.data.exps); {
+		old := s.data.exps[i]
 		if old.used || old.neg.served || old.adv == e.adv {
 			s.a.dropExpectation(old)
 			continue
 		}
 		i++
 	}
-	if len(s.exps) >= maxSessionExpects {
+	if len(s.data.exps) >= maxSessionExpects {
 		s.a.limit(limitSessionExpects)
 		// Noted like an eviction from the shared table: either way a
 		// data connection to that address would no longer be tied.
 		s.note(NoteExpectationEvicted)
-		s.a.dropExpectation(s.exps[0])
+		s.a.dropExpectation(s.data.exps[0])
 	}
 	s.a.exps.insert(e, s.a)
-	s.exps = append(s.exps, e)
+	s.data.exps = append(s.data.exps, e)
 }
 
 // dropNegotiation removes the expectations of a refused negotiation.
 func (s *session) dropNegotiation(neg *negotiation) {
-	for i := 0; i < len(s.exps); {
-		if s.exps[i].neg == neg {
-			s.a.dropExpectation(s.exps[i])
+	for i := 0; i < len(s.data.exps); {
+		if s.data.exps[i].neg == neg {
+			s.a.dropExpectation(s.data.exps[i])
 			continue
 		}
 		i++
@@ -243,8 +243,8 @@ func (s *session) portCommand(p *pendingCmd, ts time.Time) {
 		neg.thirdParty = true
 		s.note(NotePORTAddressMismatch)
 	}
-	p.neg, p.prevNeg = neg, s.neg
-	s.neg = neg
+	p.neg, p.prevNeg = neg, s.data.neg
+	s.data.neg = neg
 	s.expect(neg, ts)
 }
 
@@ -276,8 +276,8 @@ func (s *session) portReply(p *pendingCmd, r Reply) {
 // refuseNegotiation undoes a negotiation the server refused.
 func (s *session) refuseNegotiation(p *pendingCmd) {
 	s.dropNegotiation(p.neg)
-	if s.neg == p.neg {
-		s.neg = p.prevNeg
+	if s.data.neg == p.neg {
+		s.data.neg = p.prevNeg
 	}
 }
 
@@ -291,8 +291,8 @@ func (s *session) pasvCommand(p *pendingCmd, arg string) {
 		return
 	}
 	neg := &negotiation{verb: p.verb, mode: ModePassive}
-	p.neg, p.prevNeg = neg, s.neg
-	s.neg = neg
+	p.neg, p.prevNeg = neg, s.data.neg
+	s.data.neg = neg
 }
 
 // pasvReply reads the address of a 227, 229 or 228 reply.
@@ -324,7 +324,7 @@ func (s *session) pasvReply(p *pendingCmd, r Reply, ts time.Time) {
 	}
 	s.expect(neg, ts)
 	// Transfers pipelined before the reply learn the address now.
-	for _, x := range s.waiting {
+	for _, x := range s.data.waiting {
 		if x.neg == neg {
 			s.syncNegotiation(x)
 		}

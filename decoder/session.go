@@ -36,15 +36,33 @@ type session struct {
 
 	sides   [2]side // by role
 	replies ReplyAssembler
-	pending cmdQueue
 	// emitClient and emitServer are the LineReader callbacks, bound once
 	// so that feeding lines does not allocate.
 	emitClient, emitServer func([]byte, bool)
 	now                    time.Time
+	badLines               int // unparsable lines seen
 
-	greet    int  // greetNone, greetDelayed or greetDone
-	greeted  bool // the greeting (or any reply) was seen
-	badLines int  // unparsable lines seen
+	pair pairing
+
+	opened    bool // EventSessionOpen was sent
+	quit      bool // QUIT was answered 221
+	ctrlDone  bool // the control connection is closed
+	final     bool // emitted
+	closeWhy  reassembly.CloseReason
+	successes int // successful login attempts
+
+	login  loginState
+	cwd    workDir
+	params transferParams
+	data   dataChannels
+}
+
+// pairing is how replies are paired with the commands they answer
+// (control.go): in order (RFC 959 4.2), realigned after a gap.
+type pairing struct {
+	pending cmdQueue
+	greet   int  // greetNone, greetDelayed or greetDone
+	greeted bool // the greeting (or any reply) was seen
 	// lostCommands: a gap in the client's direction may have swallowed
 	// commands, so replies are checked against the head command.
 	lostCommands bool
@@ -58,28 +76,26 @@ type session struct {
 	// read the reply to the previous one, so its acknowledgments do not
 	// tell which replies a gap swallowed (see dropAckedLost).
 	pipelining bool
-	opened     bool // EventSessionOpen was sent
-	quit       bool // QUIT was answered 221
-	ctrlDone   bool // the control connection is closed
-	final      bool // emitted
-	closeWhy   reassembly.CloseReason
-	successes  int // successful login attempts
+}
 
-	login loginState
-	cwd   workDir
+// transferParams are the parameters that apply to the next transfers.
+type transferParams struct {
+	typ      *string    // TYPE in force (RFC 959 4.1.2)
+	rest     int64      // REST offset for the next transfer (RFC 3659 5)
+	restX    *xfer      // transfer that took the last REST
+	sizes    []sizeMemo // recent SIZE answers (RFC 3659 4)
+	renameFr *string    // RNFR accepted (350), waiting for RNTO
+}
 
-	// Data channels (negotiation.go, transfer.go, datamatch.go, datalink.go).
+// dataChannels are the session's data connections and transfers
+// (negotiation.go, transfer.go, datamatch.go, datalink.go, guess.go).
+type dataChannels struct {
 	neg      *negotiation // in force for the next transfer command
 	exps     []*expectation
 	early    []*dataLink // data connections waiting for their command
 	waiting  []*xfer     // transfers waiting for their data connection
 	xfers    []*xfer     // every transfer kept, as Session.Transfers
 	open     int         // data connections bound here and not closed
-	typ      *string     // TYPE in force (RFC 959 4.1.2)
-	rest     int64       // REST offset for the next transfer (RFC 3659 5)
-	restX    *xfer       // transfer that took the last REST
-	sizes    []sizeMemo  // recent SIZE answers (RFC 3659 4)
-	renameFr *string     // RNFR accepted (350), waiting for RNTO
 	guessing bool        // listed in Analyzer.guesses
 	unbound  int         // data connections never tied to a transfer
 }
@@ -114,7 +130,7 @@ func (a *Analyzer) newSession(c *reassembly.Conn, srvDir reassembly.Dir) *sessio
 		srvDir:  srvDir,
 		replies: NewReplyAssembler(a.cfg.MaxReplyLines),
 		// No server gap yet.
-		srvHoleEnd: -1,
+		pair: pairing{srvHoleEnd: -1},
 	}
 	s.sides[roleClient].lr = NewLineReader(a.cfg.MaxLine)
 	s.sides[roleServer].lr = NewLineReader(a.cfg.MaxLine)
@@ -173,10 +189,10 @@ func (s *session) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Tim
 	sd.afterGap = true
 	if r == roleServer {
 		s.replies.Reset()
-		s.lostReplies = true
-		s.srvHoleEnd = c.Delivered(d)
+		s.pair.lostReplies = true
+		s.pair.srvHoleEnd = c.Delivered(d)
 	} else {
-		s.lostCommands = true
+		s.pair.lostCommands = true
 		// A CWD or CDUP may be among the lost bytes.
 		s.cwd.lose(s.out.Commands)
 	}
@@ -306,7 +322,7 @@ func lastPacket(c *reassembly.Conn) time.Time {
 // tryFinish emits the session once its control connection and every
 // data connection bound to it are closed.
 func (s *session) tryFinish() {
-	if s.final || !s.ctrlDone || s.open > 0 {
+	if s.final || !s.ctrlDone || s.data.open > 0 {
 		return
 	}
 	s.finish()
@@ -326,31 +342,31 @@ func (s *session) finish() {
 		s.closeControl(c, s.out.End)
 	}
 	// Commands never answered settle in order, without a reply.
-	for s.pending.len() > 0 {
-		p := s.pending.pop()
+	for s.pair.pending.len() > 0 {
+		p := s.pair.pending.pop()
 		s.settleLogin(&p, 0)
 	}
 	s.final = true
 	s.out.EndReason = s.endReason()
 	end := s.out.End
 	// Data connections still open: take what they have so far.
-	for _, x := range s.xfers {
+	for _, x := range s.data.xfers {
 		if l := x.link; l != nil && !l.closed {
 			l.snapshot()
 		}
 		s.endTransfer(x, end)
 	}
-	for _, l := range s.early {
+	for _, l := range s.data.early {
 		if !l.closed {
 			l.snapshot()
 		}
 		l.giveUp()
 	}
-	if len(s.early) > 0 || s.unbound > 0 {
+	if len(s.data.early) > 0 || s.data.unbound > 0 {
 		s.note(NoteDataWithoutTransfer)
 	}
-	s.early = nil
-	s.waiting = nil
+	s.data.early = nil
+	s.data.waiting = nil
 	s.dropExpectations()
 	s.stopGuessing()
 	s.out.Mode = s.sessionMode()
@@ -393,7 +409,7 @@ func (s *session) endReason() EndReason {
 // had a data connection.
 func (s *session) sessionMode() Mode {
 	var active, passive bool
-	for _, x := range s.xfers {
+	for _, x := range s.data.xfers {
 		if x.link == nil {
 			continue
 		}

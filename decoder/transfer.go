@@ -26,7 +26,7 @@ type xfer struct {
 // NLST or MLSD, in command order, and ties it to a data connection that
 // is already open, if any.
 func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time.Time) {
-	if len(s.xfers) >= s.a.cfg.MaxTransfers {
+	if len(s.data.xfers) >= s.a.cfg.MaxTransfers {
 		s.note(NoteTransfersTruncated)
 		s.a.limit(limitTransfers)
 		return
@@ -34,8 +34,8 @@ func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time
 	t := &Transfer{
 		Command:   c.Verb,
 		Direction: Download,
-		Rest:      s.rest,
-		Type:      s.typ,
+		Rest:      s.params.rest,
+		Type:      s.params.typ,
 		Start:     ts,
 		End:       ts,
 	}
@@ -61,12 +61,12 @@ func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time
 			}
 		}
 	}
-	x := &xfer{t: t, index: len(s.xfers), neg: s.neg, cmdTS: ts, file: !listing}
-	if s.rest != 0 {
-		s.restX = x
+	x := &xfer{t: t, index: len(s.data.xfers), neg: s.data.neg, cmdTS: ts, file: !listing}
+	if s.params.rest != 0 {
+		s.params.restX = x
 	}
-	s.rest = 0
-	s.xfers = append(s.xfers, x)
+	s.params.rest = 0
+	s.data.xfers = append(s.data.xfers, x)
 	s.out.Transfers = append(s.out.Transfers, t)
 	s.syncNegotiation(x)
 	p.x = x
@@ -74,15 +74,15 @@ func (s *session) transferCommand(p *pendingCmd, c Command, upload bool, ts time
 		s.bind(x, l, ts)
 		return
 	}
-	if len(s.waiting) >= maxWaiting {
+	if len(s.data.waiting) >= maxWaiting {
 		// The oldest waiting transfer can no longer be tied to a data
 		// connection: noted on it, since the cut is its own.
 		s.a.limit(limitWaiting)
-		old := s.waiting[0]
+		old := s.data.waiting[0]
 		old.t.Notes = s.addNote(old.t.Notes, NoteWaitingLimit)
-		s.waiting = s.waiting[1:]
+		s.data.waiting = s.data.waiting[1:]
 	}
-	s.waiting = append(s.waiting, x)
+	s.data.waiting = append(s.data.waiting, x)
 	s.updateGuessing()
 }
 
@@ -184,9 +184,9 @@ func (s *session) startTransfer(x *xfer, ts time.Time) {
 
 // unwait removes x from the transfers waiting for a data connection.
 func (s *session) unwait(x *xfer) {
-	for i, w := range s.waiting {
+	for i, w := range s.data.waiting {
 		if w == x {
-			s.waiting = append(s.waiting[:i], s.waiting[i+1:]...)
+			s.data.waiting = append(s.data.waiting[:i], s.data.waiting[i+1:]...)
 			break
 		}
 	}
