@@ -131,45 +131,30 @@ const (
 )
 
 // TCP reassembly notes, on the session (control connection) or the
-// transfer (data connection): the names of reassembly.Anomaly.
+// transfer (data connection): the names of reassembly.Anomaly, defined
+// there (reassembly.AnomalyName).
 const (
 	// NoteRetransmissionConflict: a retransmission disagreed with bytes
 	// already seen; the first copy was kept.
-	NoteRetransmissionConflict Note = "retransmission_conflict"
+	NoteRetransmissionConflict = Note(reassembly.NameConflict)
 	// NoteConnBufferLimit: out-of-order bytes passed the per-connection
 	// limit; the hole was given up as a gap.
-	NoteConnBufferLimit Note = "conn_buffer_limit"
+	NoteConnBufferLimit = Note(reassembly.NameConnBufferLimit)
 	// NoteTotalBufferLimit: out-of-order bytes passed the global limit.
-	NoteTotalBufferLimit Note = "total_buffer_limit"
+	NoteTotalBufferLimit = Note(reassembly.NameTotalBufferLimit)
 	// NoteCoverageSpansLimit: more disjoint captured ranges than tracked;
 	// missing bytes may be over-counted.
-	NoteCoverageSpansLimit Note = "coverage_spans_limit"
+	NoteCoverageSpansLimit = Note(reassembly.NameCoverageLimit)
 	// NoteHistoryLimit: retransmissions were dropped unchecked, so a
 	// conflict could go unseen.
-	NoteHistoryLimit Note = "history_limit"
+	NoteHistoryLimit = Note(reassembly.NameHistoryLimit)
 	// NoteSnaplenCut: segments were cut by the capture's snapshot length;
 	// their tail counts as a gap.
-	NoteSnaplenCut Note = "snaplen_cut"
+	NoteSnaplenCut = Note(reassembly.NameSnaplenCut)
 )
 
-// anomalyNote is the note of a reassembly anomaly.
-func anomalyNote(an reassembly.Anomaly) Note {
-	switch an {
-	case reassembly.AnomalyConflict:
-		return NoteRetransmissionConflict
-	case reassembly.AnomalyConnBufferLimit:
-		return NoteConnBufferLimit
-	case reassembly.AnomalyTotalBufferLimit:
-		return NoteTotalBufferLimit
-	case reassembly.AnomalySnaplenCut:
-		return NoteSnaplenCut
-	case reassembly.AnomalyCoverageLimit:
-		return NoteCoverageSpansLimit
-	case reassembly.AnomalyHistoryLimit:
-		return NoteHistoryLimit
-	}
-	return Note(an.String())
-}
+// anomalyNote is the note of a reassembly anomaly: its name.
+func anomalyNote(an reassembly.Anomaly) Note { return Note(an.String()) }
 
 // SessionNotes and TransferNotes list every note in the order docs/json.md
 // gives them.
