@@ -85,6 +85,9 @@ func (q *cmdQueue) front() *pendingCmd {
 	return &q.buf[q.head]
 }
 
+// back is the newest pending command; len() > 0.
+func (q *cmdQueue) back() *pendingCmd { return &q.buf[len(q.buf)-1] }
+
 // at is the i-th pending command, oldest first; i < len().
 func (q *cmdQueue) at(i int) *pendingCmd { return &q.buf[q.head+i] }
 
@@ -323,10 +326,19 @@ func (s *session) command(c Command, ts time.Time) {
 	}
 
 	s.notePipelining(p.srvAcked)
-	if p.row != nil && p.row.onCommand != nil {
-		p.row.onCommand(s, &p, c, ts)
+	// The handler works on the queued copy (or, when the queue is full,
+	// on the session's spare one): p itself must not reach a function
+	// value, or every command would be allocated.
+	q, queued := &s.pair.unqueued, s.pair.pending.push(p, s.a.cfg.MaxPending)
+	if queued {
+		q = s.pair.pending.back()
+	} else {
+		*q = p
 	}
-	if !s.pair.pending.push(p, s.a.cfg.MaxPending) {
+	if q.row != nil && q.row.onCommand != nil {
+		q.row.onCommand(s, q, c, ts)
+	}
+	if !queued {
 		s.note(NoteTooManyPending)
 		s.a.limit(limitPending)
 	}
@@ -389,9 +401,11 @@ func (s *session) reply(r Reply, ts time.Time) {
 		}
 		return
 	}
-	done := s.pair.pending.pop()
-	s.settleLogin(&done, r.Code)
-	s.complete(&done, r, ts)
+	// p is the queue's front (realign returns it): completed in place,
+	// then popped.
+	s.settleLogin(p, r.Code)
+	s.complete(p, r, ts)
+	s.pair.pending.pop()
 }
 
 // greeting handles the connection-establishment replies and reports

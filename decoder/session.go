@@ -61,8 +61,10 @@ type session struct {
 // (control.go): in order (RFC 959 4.2), realigned after a gap.
 type pairing struct {
 	pending cmdQueue
-	greet   int  // greetNone, greetDelayed or greetDone
-	greeted bool // the greeting (or any reply) was seen
+	// unqueued is the command being handled when pending is full.
+	unqueued pendingCmd
+	greet    int  // greetNone, greetDelayed or greetDone
+	greeted  bool // the greeting (or any reply) was seen
 	// lostCommands: a gap in the client's direction may have swallowed
 	// commands, so replies are checked against the head command.
 	lostCommands bool
