@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,17 +95,15 @@ func exchanges(transcript []decoder.Entry) []exchange {
 		// cmdAt are the command entries' indexes, at their exchange's.
 		cmdAt []int
 	)
-	// at maps a command entry's index to its exchange.
-	at := make(map[int]int)
 	for i := range transcript {
 		e := &transcript[i]
 		switch e.Kind {
 		case decoder.EntryCommand:
-			at[i] = len(out)
 			cmdAt = append(cmdAt, i)
 			out = append(out, exchange{cmd: command{Verb: e.Verb, Arg: e.Arg, TS: e.TS, Addr: e.Addr, ThirdHost: e.ThirdHost}})
 		case decoder.EntryReply:
-			if k, ok := at[e.Answers]; ok && e.Code >= 200 {
+			// cmdAt is sorted: the command's exchange is found by search.
+			if k, ok := slices.BinarySearch(cmdAt, e.Answers); ok && e.Code >= 200 {
 				out[k].reply, out[k].repliedAt = e.Code, e.TS
 			}
 		}
