@@ -2,7 +2,8 @@ package decoder
 
 import (
 	"bytes"
-	"strconv"
+	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,7 +18,14 @@ import (
 // reply needs to finish its effect.
 type pendingCmd struct {
 	verb, arg string
-	ts        time.Time
+	// row is the verb's command table row, nil for an unknown verb.
+	row *VerbInfo
+	// entry indexes the command's transcript entry, -1 when not kept.
+	entry int
+	// addr is the address a PORT, EPRT or LPRT names, invalid when it
+	// does not parse.
+	addr netip.AddrPort
+	ts   time.Time
 	// seq numbers the command among the session's commands, from 1.
 	seq int
 	// attempt is the login attempt a USER, PASS or ACCT belongs to, -1
@@ -77,6 +85,9 @@ func (q *cmdQueue) front() *pendingCmd {
 	return &q.buf[q.head]
 }
 
+// back is the newest pending command; len() > 0.
+func (q *cmdQueue) back() *pendingCmd { return &q.buf[len(q.buf)-1] }
+
 // at is the i-th pending command, oldest first; i < len().
 func (q *cmdQueue) at(i int) *pendingCmd { return &q.buf[q.head+i] }
 
@@ -108,7 +119,7 @@ func (s *session) feed(r role, p []byte, ts time.Time) {
 		sd.seen = true
 		// Implicit FTPS (port 990, RFC 4217 1 and its history): the
 		// connection starts with a TLS ClientHello, not a greeting.
-		if p[0] == tlsHandshake && !s.out.TLS && s.out.Commands == 0 && !s.greeted &&
+		if p[0] == tlsHandshake && !s.out.TLS && s.out.Commands == 0 && !s.pair.greeted &&
 			plausibleTLSHeader(p[:min(len(p), tlsHeaderLen)]) {
 			s.implicitTLS(ts)
 		}
@@ -158,7 +169,7 @@ func (s *session) feed(r role, p []byte, ts time.Time) {
 				continue
 			}
 			sd.mode = modeDesync
-			s.note("tls_desync")
+			s.note(NoteTLSDesync)
 			return
 		case modeDesync:
 			// Only a segment start can be trusted to begin a record or a
@@ -229,7 +240,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // clientLine handles one line from the client.
 func (s *session) clientLine(line []byte, truncated bool) {
 	if truncated {
-		s.note("line_truncated")
+		s.note(NoteLineTruncated)
 		s.a.limit(limitLineLength)
 	}
 	if len(bytes.TrimSpace(line)) == 0 {
@@ -240,7 +251,7 @@ func (s *session) clientLine(line []byte, truncated bool) {
 		// Not a command the server can know, but the server will still
 		// answer it (500), so it is counted and queued like any other
 		// to keep the replies paired.
-		s.note("bad_command")
+		s.note(NoteBadCommand)
 	}
 	s.command(c, s.now)
 }
@@ -248,7 +259,7 @@ func (s *session) clientLine(line []byte, truncated bool) {
 // serverLine handles one line from the server.
 func (s *session) serverLine(line []byte, truncated bool) {
 	if truncated {
-		s.note("line_truncated")
+		s.note(NoteLineTruncated)
 		s.a.limit(limitLineLength)
 	}
 	r, done, err := s.replies.Add(line)
@@ -262,14 +273,14 @@ func (s *session) serverLine(line []byte, truncated bool) {
 			// command's reply should be: let the next valid reply pair
 			// by plausibility (RFC 959 5.4) rather than go to a command
 			// it cannot answer.
-			s.lostReplies = true
+			s.pair.lostReplies = true
 		}
 	}
 	if !done {
 		return
 	}
 	if r.Truncated {
-		s.note("reply_truncated")
+		s.note(NoteReplyTruncated)
 		s.a.limit(limitReplyLines)
 	}
 	s.reply(r, s.now)
@@ -278,89 +289,57 @@ func (s *session) serverLine(line []byte, truncated bool) {
 // badReply notes a server line that is not a reply and keeps a short
 // copy of the first ones in the transcript; decoding goes on.
 func (s *session) badReply(line []byte) {
-	const what = "bad_reply"
+	const what = NoteBadReply
 	s.note(what)
 	s.badLines++
 	if s.badLines > maxBadLines {
 		// bad_reply says there were such lines; this says the transcript
 		// no longer shows each of them.
-		s.note("bad_lines_truncated")
+		s.note(NoteBadLinesTruncated)
 		s.a.limit(limitBadLines)
 		return
 	}
 	s.entry(Entry{Kind: EntryNote, TS: s.now, Transfer: -1,
-		Text: what + ": " + string(line[:min(len(line), maxBadLineLen)])})
+		Text: string(what) + ": " + string(line[:min(len(line), maxBadLineLen)])})
 }
 
 // command handles one parsed client command.
 func (s *session) command(c Command, ts time.Time) {
 	s.out.Commands++
 	verb := c.Verb
-	if e := s.entry(Entry{Kind: EntryCommand, TS: ts, Verb: verb, Arg: c.Arg, Transfer: -1}); e != nil {
-		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: e})
+	// c.Verb is the table's spelling when the verb is known.
+	p := pendingCmd{verb: verb, row: knownVerbs[verb], arg: c.Arg, ts: ts, attempt: -1, entry: -1,
+		seq: s.out.Commands, srvAcked: s.serverAcked()}
+	e := Entry{Kind: EntryCommand, TS: ts, Verb: verb, Arg: c.Arg, Transfer: -1}
+	if p.row != nil && p.row.Is(FlagActive) {
+		if ap, err := ParseActiveAddress(verb, c.Arg); err == nil {
+			p.addr = ap
+			e.Addr, e.ThirdHost = ap, s.thirdHost(ap, roleClient)
+		}
+	}
+	at := len(s.out.Transcript)
+	if ep := s.entry(e); ep != nil {
+		if len(s.out.Transcript) > at {
+			p.entry = at
+		}
+		s.a.event(Event{Kind: EventCommand, TS: ts, Session: &s.out, Entry: ep})
 	}
 
-	p := pendingCmd{verb: verb, arg: c.Arg, ts: ts, attempt: -1, seq: s.out.Commands, srvAcked: s.serverAcked()}
 	s.notePipelining(p.srvAcked)
-	switch verb {
-	case "USER":
-		u := c.Arg
-		s.out.User = &u
-		p.attempt = s.startAttempt(u, ts)
-	case "PASS":
-		pw := c.Arg
-		s.out.Password = &pw
-		p.attempt = s.passAttempt(pw, ts)
-	case "ACCT":
-		p.attempt = s.login.current
-		if la := s.attempt(p.attempt); la != nil {
-			acct := c.Arg
-			la.Account = &acct
-		}
-	case "AUTH":
-		// RFC 4217 4: AUTH TLS (and the older SSL, TLS-C, TLS-P of its
-		// drafts). The client's next bytes are TLS if the server says
-		// 234; otherwise they are the next command.
-		switch strings.ToUpper(strings.TrimSpace(c.Arg)) {
-		case "TLS", "SSL", "TLS-C", "TLS-P":
-			p.tls = true
-			s.sides[roleClient].mode = modeTLSProbe
-		}
-	case "PORT", "EPRT", "LPRT":
-		s.portCommand(&p, c.Arg, ts)
-	case "PASV", "EPSV", "LPSV":
-		s.pasvCommand(&p, c.Arg)
-	case "TYPE":
-		// RFC 959 4.1.2 TYPE: A, E, I or "L byte-size"; a second
-		// parameter (form code) is not kept.
-		if t, ok := normalizeType(c.Arg); ok {
-			p.prevType = s.typ
-			p.setType = &t
-			s.typ = &t
-		}
-	case "REST":
-		// RFC 3659 5: REST in stream mode is a byte offset for the next
-		// transfer only.
-		if n, err := strconv.ParseInt(strings.TrimSpace(c.Arg), 10, 64); err == nil && n >= 0 {
-			s.rest = n
-			p.rest = n
-		}
-	case "SIZE":
-		p.path, _ = s.cwd.resolve(c.Arg)
-	case "RNFR":
-		p.path, _ = s.resolvePath(c.Arg)
-	case "RNTO":
-		p.path, _ = s.resolvePath(c.Arg)
-	case "REIN":
-		// RFC 959 4.1.1 REIN: the transfer parameters return to their
-		// defaults once the server accepts.
-	default:
-		if info, ok := LookupVerb(verb); ok && info.Transfer {
-			s.transferCommand(&p, c, info.Upload, ts)
-		}
+	// The handler works on the queued copy (or, when the queue is full,
+	// on the session's spare one): p itself must not reach a function
+	// value, or every command would be allocated.
+	q, queued := &s.pair.unqueued, s.pair.pending.push(p, s.a.cfg.MaxPending)
+	if queued {
+		q = s.pair.pending.back()
+	} else {
+		*q = p
 	}
-	if !s.pending.push(p, s.a.cfg.MaxPending) {
-		s.note("too_many_pending")
+	if q.row != nil && q.row.onCommand != nil {
+		q.row.onCommand(s, q, c, ts)
+	}
+	if !queued {
+		s.note(NoteTooManyPending)
 		s.a.limit(limitPending)
 	}
 }
@@ -398,14 +377,14 @@ func (s *session) reply(r Reply, ts time.Time) {
 	if s.greeting(r, ts) {
 		return
 	}
-	p := s.pending.front()
-	if p != nil && (s.lostCommands || s.lostReplies) {
+	p := s.pair.pending.front()
+	if p != nil && (s.pair.lostCommands || s.pair.lostReplies) {
 		p = s.realign(code)
 	}
 	if p == nil {
 		// Unsolicited: a 421 at shutdown, a 221 after a QUIT the capture
 		// missed, a reply whose command was lost in a gap.
-		s.replyEntry(r, ts, 0)
+		s.replyEntry(r, ts, 0, -1)
 		if code == 227 || code == 228 || code == 229 {
 			// The PASV was lost, but its reply still announces where
 			// the client will connect.
@@ -413,7 +392,7 @@ func (s *session) reply(r Reply, ts time.Time) {
 		}
 		return
 	}
-	s.replyEntry(r, ts, ts.Sub(p.ts))
+	s.replyEntry(r, ts, ts.Sub(p.ts), p.entry)
 	if code < 200 {
 		// RFC 959 4.2: a 1yz reply is preliminary; the command still
 		// waits for its completion reply.
@@ -422,8 +401,11 @@ func (s *session) reply(r Reply, ts time.Time) {
 		}
 		return
 	}
-	done := s.pending.pop()
-	s.complete(&done, r, ts)
+	// p is the queue's front (realign returns it): completed in place,
+	// then popped.
+	s.settleLogin(p, r.Code)
+	s.complete(p, r, ts)
+	s.pair.pending.pop()
 }
 
 // greeting handles the connection-establishment replies and reports
@@ -432,182 +414,51 @@ func (s *session) reply(r Reply, ts time.Time) {
 // exception is a capture that began mid-session, where a first 220 with
 // commands pending answers one of them (REIN).
 func (s *session) greeting(r Reply, ts time.Time) bool {
-	if s.greet == greetDone {
+	if s.pair.greet == greetDone {
 		return false
 	}
-	isGreet := r.Code == 220 || r.Code == 421 || (r.Code == 120 && s.greet == greetNone)
+	isGreet := r.Code == 220 || r.Code == 421 || (r.Code == 120 && s.pair.greet == greetNone)
 	sawStart := s.conn == nil || s.conn.SawSYN
-	if !isGreet || (s.greet == greetNone && s.pending.len() > 0 && !sawStart) {
-		s.greet = greetDone
-		s.greeted = true
+	if !isGreet || (s.pair.greet == greetNone && s.pair.pending.len() > 0 && !sawStart) {
+		s.pair.greet = greetDone
+		s.pair.greeted = true
 		return false
 	}
-	s.greeted = true
+	s.pair.greeted = true
 	if r.Code == 120 {
-		s.greet = greetDelayed
+		s.pair.greet = greetDelayed
 	} else {
-		s.greet = greetDone
+		s.pair.greet = greetDone
 	}
 	if r.Code == 220 && s.out.Banner == nil && len(r.Lines) > 0 {
 		b := r.Lines[0]
 		s.out.Banner = &b
 	}
-	s.replyEntry(r, ts, 0)
+	s.replyEntry(r, ts, 0, -1)
 	return true
 }
 
-// replyEntry adds r to the transcript and sends its event.
-func (s *session) replyEntry(r Reply, ts time.Time, latency time.Duration) {
+// replyEntry adds r, answering the command entry at index answers, to
+// the transcript and sends its event.
+func (s *session) replyEntry(r Reply, ts time.Time, latency time.Duration, answers int) {
 	if s.a.cfg.OnEvent == nil && s.transcriptFull() {
 		return
 	}
 	lines := make([]string, len(r.Lines))
 	copy(lines, r.Lines)
-	if e := s.entry(Entry{Kind: EntryReply, TS: ts, Code: r.Code, Lines: lines, Latency: latency, Transfer: -1}); e != nil {
+	e := Entry{Kind: EntryReply, TS: ts, Code: r.Code, Lines: lines, Latency: latency, Transfer: -1, Answers: answers}
+	if ap, ok := s.passiveAddress(r); ok {
+		e.Addr, e.ThirdHost = ap, s.thirdHost(ap, roleServer)
+	}
+	if e := s.entry(e); e != nil {
 		s.a.event(Event{Kind: EventReply, TS: ts, Session: &s.out, Entry: e})
 	}
 }
 
 // complete applies the final reply r to the command p it answers.
 func (s *session) complete(p *pendingCmd, r Reply, ts time.Time) {
-	code := r.Code
-	ok := code >= 200 && code < 300
-	switch p.verb {
-	case "USER":
-		// RFC 959 4.1.1 and 5.4: 230 logs in at once (Pure-FTPd "USER
-		// ftp"), 331/332 ask for PASS/ACCT, 530 refuses.
-		switch {
-		case code == 230 || code == 232:
-			s.resolveAttempt(p.attempt, OutcomeSuccess, code, ts)
-		case code >= 500:
-			s.resolveAttempt(p.attempt, OutcomeFailure, code, ts)
-		default:
-			s.resolveAttempt(p.attempt, OutcomeUnknown, code, ts)
-		}
-	case "PASS", "ACCT":
-		// 230 or 202 (already logged in / superfluous) succeed; 332
-		// asks for ACCT; 530 refuses.
-		switch {
-		case code == 230 || code == 202 || code == 232:
-			s.resolveAttempt(p.attempt, OutcomeSuccess, code, ts)
-		case code >= 500:
-			s.resolveAttempt(p.attempt, OutcomeFailure, code, ts)
-		default:
-			s.resolveAttempt(p.attempt, OutcomeUnknown, code, ts)
-		}
-	case "AUTH":
-		if !p.tls {
-			break
-		}
-		if code == 234 {
-			// RFC 4217 4: after 234 the next bytes are the TLS
-			// handshake, in both directions.
-			s.out.TLS = true
-			s.sides[roleServer].mode = modeTLSProbe
-			s.entry(Entry{Kind: EntryTLS, TS: ts, Transfer: -1, Text: "AUTH " + strings.TrimSpace(p.arg) + " accepted: control connection switches to TLS"})
-		} else if code >= 400 {
-			s.note("auth_tls_refused")
-			if s.sides[roleClient].mode == modeTLSProbe {
-				s.sides[roleClient].mode = modeLine
-			}
-		}
-	case "PORT", "EPRT", "LPRT":
-		s.portReply(p, r)
-	case "PASV", "EPSV", "LPSV":
-		s.pasvReply(p, r, ts)
-	case "TYPE":
-		if !ok && s.typ == p.setType {
-			s.typ = p.prevType
-		}
-	case "REST":
-		if code != 350 {
-			// Refused: the offset does not apply after all.
-			if s.rest == p.rest {
-				s.rest = 0
-			} else if s.restX != nil && s.restX.t.Rest == p.rest {
-				s.restX.t.Rest = 0
-			}
-		}
-	case "CWD", "XCWD":
-		if ok && !s.cwd.stale(p.seq) {
-			s.cwd.chdir(p.arg)
-			// Some servers name the new directory: 250 "/pub" is the
-			// current directory.
-			if d, found := quotedAbsPath(r); found {
-				s.cwd.learn(d)
-			}
-		}
-	case "CDUP", "XCUP":
-		if ok && !s.cwd.stale(p.seq) {
-			s.cwd.cdup()
-			if d, found := quotedAbsPath(r); found {
-				s.cwd.learn(d)
-			}
-		}
-	case "PWD", "XPWD":
-		if code == 257 && len(r.Lines) > 0 && !s.cwd.stale(p.seq) {
-			if d, found := ParsePathReply(r.Lines[0]); found {
-				s.cwd.learn(d)
-			}
-		}
-	case "MKD", "XMKD":
-		if code == 257 && len(r.Lines) > 0 && !s.cwd.stale(p.seq) {
-			if d, found := ParsePathReply(r.Lines[0]); found {
-				s.cwd.learnFromMkdir(p.arg, d)
-			}
-		}
-	case "SIZE":
-		// RFC 3659 4: "213 <size>".
-		if code == 213 && len(r.Lines) > 0 {
-			if n, found := ParseSizeValue(r.Lines[0]); found {
-				s.rememberSize(p.path, n)
-			}
-		}
-	case "RNFR":
-		if code == 350 {
-			from := p.path
-			s.renameFr = &from
-		} else {
-			s.renameFr = nil
-		}
-	case "RNTO":
-		// RFC 959 4.1.3: RNFR (350) then RNTO (250).
-		if ok && s.renameFr != nil {
-			s.entry(Entry{Kind: EntryNote, TS: ts, Transfer: -1, Text: "renamed " + *s.renameFr + " -> " + p.path})
-		}
-		s.renameFr = nil
-	case "FEAT":
-		// RFC 2389 3.2: "211-" then one feature per line, each starting
-		// with a space, then "211 End".
-		if code == 211 && len(r.Lines) > 2 {
-			feats := r.Lines[1 : len(r.Lines)-1]
-			if len(feats) > maxFeatures {
-				feats = feats[:maxFeatures]
-				s.note("features_truncated")
-				s.a.limit(limitFeatures)
-			}
-			s.out.Features = s.out.Features[:0]
-			for _, f := range feats {
-				if f = strings.TrimSpace(f); f != "" {
-					s.out.Features = append(s.out.Features, f)
-				}
-			}
-		}
-	case "SYST":
-		if code == 215 && len(r.Lines) > 0 {
-			sys := r.Lines[0]
-			s.out.System = &sys
-		}
-	case "QUIT":
-		if code == 221 {
-			s.quit = true
-		}
-	case "REIN":
-		if code == 220 {
-			s.typ = nil
-			s.rest = 0
-			s.neg = nil
-		}
+	if p.row != nil && p.row.onReply != nil {
+		p.row.onReply(s, p, r, ts)
 	}
 	if p.x != nil {
 		s.transferReply(p, r, ts, true)
@@ -640,6 +491,47 @@ type loginState struct {
 	// outcome is that of the latest attempt with a known outcome.
 	outcome    Outcome
 	outcomeSeq int
+	// state is the login in force after the replies so far, user the
+	// USER it follows (Entry.Login).
+	state LoginState
+	user  string
+}
+
+// settleLogin records on p's command entry the login in force when it
+// was answered by code (0: never), then applies the reply (RFC 959
+// 4.1.1: USER, PASS, ACCT, REIN). Commands are settled in order.
+func (s *session) settleLogin(p *pendingCmd, code int) {
+	l := &s.login
+	before := l.state
+	ok := positive(code)
+	switch p.verb {
+	case "USER":
+		// 230 at once, or 232 after AUTH (RFC 2228 4).
+		l.user, l.state = p.arg, LoggedOut
+		if ok {
+			l.state = loginStateOf(l.user)
+		}
+	case "PASS", "ACCT":
+		if ok {
+			l.state = loginStateOf(l.user)
+		}
+	case "REIN":
+		if ok || code == 0 {
+			l.state, l.user = LoggedOut, ""
+		}
+	}
+	if p.entry >= 0 && p.entry < len(s.out.Transcript) {
+		e := &s.out.Transcript[p.entry]
+		e.Login, e.LoginAfter = before, l.state
+	}
+}
+
+// loginStateOf is the state a login as user puts the session in.
+func loginStateOf(user string) LoginState {
+	if IsAnonymousUser(user) {
+		return LoggedInAnonymous
+	}
+	return LoggedIn
 }
 
 // startAttempt opens a login attempt for USER and returns its number.
@@ -651,7 +543,7 @@ func (s *session) startAttempt(user string, ts time.Time) int {
 	if len(s.out.LoginAttempts) < s.a.cfg.MaxLoginAttempts && seq == len(s.out.LoginAttempts) {
 		s.out.LoginAttempts = append(s.out.LoginAttempts, la)
 	} else {
-		s.note("login_attempts_truncated")
+		s.note(NoteLoginAttemptsTruncated)
 		s.a.limit(limitLoginAttempts)
 		s.login.over = la
 		s.login.overSeq = seq
@@ -740,18 +632,18 @@ const maxSizes = 8
 
 // rememberSize keeps the size of p, dropping the oldest answer.
 func (s *session) rememberSize(p string, n int64) {
-	if len(s.sizes) >= maxSizes {
-		copy(s.sizes, s.sizes[1:])
-		s.sizes = s.sizes[:maxSizes-1]
+	if len(s.params.sizes) >= maxSizes {
+		copy(s.params.sizes, s.params.sizes[1:])
+		s.params.sizes = s.params.sizes[:maxSizes-1]
 	}
-	s.sizes = append(s.sizes, sizeMemo{path: p, n: n})
+	s.params.sizes = append(s.params.sizes, sizeMemo{path: p, n: n})
 }
 
 // sizeOf returns the latest SIZE answer for p.
 func (s *session) sizeOf(p string) (int64, bool) {
-	for i := len(s.sizes) - 1; i >= 0; i-- {
-		if s.sizes[i].path == p {
-			return s.sizes[i].n, true
+	for i := len(s.params.sizes) - 1; i >= 0; i-- {
+		if s.params.sizes[i].path == p {
+			return s.params.sizes[i].n, true
 		}
 	}
 	return 0, false
@@ -775,11 +667,11 @@ func (s *session) serverAcked() int64 {
 // the client). When the client acknowledged server bytes the capture has
 // not delivered, the missing reply may be among them: nothing is learnt.
 func (s *session) notePipelining(srvAcked int64) {
-	if s.pending.len() == 0 || s.lostReplies || s.conn == nil || srvAcked < 0 {
+	if s.pair.pending.len() == 0 || s.pair.lostReplies || s.conn == nil || srvAcked < 0 {
 		return
 	}
 	if srvAcked <= s.conn.Delivered(s.srvDir) {
-		s.pipelining = true
+		s.pair.pipelining = true
 	}
 }
 
@@ -793,22 +685,30 @@ func (s *session) notePipelining(srvAcked int64) {
 // the capture: they were in the hole. Without that proof nothing is
 // popped and realign falls back to plausibility.
 func (s *session) dropAckedLost() {
-	if s.pipelining || s.srvHoleEnd < 0 {
+	if s.pair.pipelining || s.pair.srvHoleEnd < 0 {
 		return
 	}
 	k := -1
-	for i := range min(s.pending.len(), maxRealign+1) {
-		if a := s.pending.at(i).srvAcked; a >= s.srvHoleEnd {
-			if a == s.srvHoleEnd {
+	for i := range min(s.pair.pending.len(), maxRealign+1) {
+		if a := s.pair.pending.at(i).srvAcked; a >= s.pair.srvHoleEnd {
+			if a == s.pair.srvHoleEnd {
 				k = i
 			}
 			break
 		}
 	}
 	for ; k > 0; k-- {
-		if lost := s.pending.pop(); changesDir(lost.verb) {
-			s.cwd.lose(lost.seq)
-		}
+		s.loseCommand()
+	}
+}
+
+// loseCommand drops the oldest pending command, whose reply is lost: it
+// ends without one, and a CWD may or may not have moved the directory.
+func (s *session) loseCommand() {
+	lost := s.pair.pending.pop()
+	s.settleLogin(&lost, 0)
+	if changesDir(&lost) {
+		s.cwd.lose(lost.seq)
 	}
 }
 
@@ -824,99 +724,53 @@ const maxRealign = 8
 // pending command can means the commands before that one lost theirs.
 // It returns the command the reply answers, nil for none.
 func (s *session) realign(code int) *pendingCmd {
-	if s.lostReplies {
+	if s.pair.lostReplies {
 		s.dropAckedLost()
 	}
-	p := s.pending.front()
+	p := s.pair.pending.front()
 	if p == nil {
 		return nil
 	}
 	if plausibleReply(p.verb, code) {
-		s.lostCommands, s.lostReplies = false, false
+		s.pair.lostCommands, s.pair.lostReplies = false, false
 		return p
 	}
-	if s.lostReplies {
-		for k := 1; k < min(s.pending.len(), maxRealign+1); k++ {
-			if !plausibleReply(s.pending.at(k).verb, code) {
+	if s.pair.lostReplies {
+		for k := 1; k < min(s.pair.pending.len(), maxRealign+1); k++ {
+			if !plausibleReply(s.pair.pending.at(k).verb, code) {
 				continue
 			}
 			for ; k > 0; k-- {
 				// Their replies are lost: they end without one. A CWD
 				// may have succeeded or not: the directory is unknown.
-				if lost := s.pending.pop(); changesDir(lost.verb) {
-					s.cwd.lose(lost.seq)
-				}
+				s.loseCommand()
 			}
-			s.lostCommands, s.lostReplies = false, false
-			return s.pending.front()
+			s.pair.lostCommands, s.pair.lostReplies = false, false
+			return s.pair.pending.front()
 		}
 	}
 	return nil
 }
 
-// changesDir reports the verbs that change the working directory
-// (RFC 959 4.1.1 CWD, CDUP; RFC 775 XCWD, XCUP).
-func changesDir(verb string) bool {
-	switch verb {
-	case "CWD", "XCWD", "CDUP", "XCUP":
-		return true
-	}
-	return false
+// changesDir reports the verbs that change the working directory.
+func changesDir(p *pendingCmd) bool {
+	return p.row != nil && p.row.Is(FlagChangesDir)
 }
 
-// plausibleReply reports whether code can answer verb, from the
-// command-reply sequences of RFC 959 5.4 (and the extensions' own:
-// RFC 2389 3.2 FEAT, RFC 2428 EPSV, RFC 3659 SIZE/MDTM, RFC 1639 LPSV).
-// Negative replies fit any command; verbs not listed accept anything.
+// plausibleReply reports whether code can answer verb, from the command
+// table's reply sets (RFC 959 5.4 and the extensions' own: RFC 2389 3.2
+// FEAT, RFC 2428 EPSV, RFC 3659 SIZE/MDTM, RFC 1639 LPSV). Negative
+// replies fit any command; a verb whose positive replies are not listed
+// accepts any final reply, and only those listing 1yz replies accept one.
 func plausibleReply(verb string, code int) bool {
 	if code >= 400 {
 		return true
 	}
-	switch verb {
-	case "USER":
-		return code == 230 || code == 232 || code == 331 || code == 332
-	case "PASS":
-		return code == 230 || code == 202 || code == 232 || code == 332
-	case "ACCT":
-		return code == 230 || code == 202
-	case "PWD", "XPWD", "MKD", "XMKD":
-		return code == 257
-	case "SYST":
-		return code == 215
-	case "PASV":
-		return code == 227
-	case "EPSV":
-		return code == 229 || code == 200
-	case "LPSV":
-		return code == 228
-	case "SIZE", "MDTM":
-		return code == 213
-	case "FEAT":
-		return code == 211
-	case "PORT", "EPRT", "LPRT", "TYPE", "MODE", "STRU", "NOOP":
-		return code == 200
-	case "CWD", "XCWD":
-		// RFC 959 5.4: CWD is answered 250 (or an error), never 200:
-		// a 200 after a gap belongs to a lost command (TYPE, PORT...)
-		// and must not move the working directory.
-		return code == 250
-	case "CDUP", "XCUP":
-		// RFC 959 5.4 lists 200; most servers answer 250, as for CWD.
-		return code == 200 || code == 250
-	case "RMD", "XRMD", "DELE":
-		return code == 250 || code == 200
-	case "RNFR", "REST":
-		return code == 350
-	case "QUIT":
-		return code == 221
-	case "AUTH":
-		return code == 234 || code == 334 || code == 235
-	case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
-		// 1xx then 226 or 250 (RFC 959 5.4), 110 restart markers.
-		return code == 110 || code == 125 || code == 150 || code == 226 || code == 250
-	case "REIN":
-		return code == 120 || code == 220
+	info, ok := knownVerbs[verb]
+	if !ok || !info.Replies.constrained() {
+		return code >= 200
 	}
-	// Only transfers and REIN get preliminary replies.
-	return code >= 200
+	r := info.Replies
+	return slices.Contains(r.Preliminary, code) || slices.Contains(r.Completion, code) ||
+		slices.Contains(r.Intermediate, code)
 }

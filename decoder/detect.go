@@ -129,7 +129,7 @@ func (p *probe) Data(c *reassembly.Conn, d reassembly.Dir, payload []byte, ts ti
 	if forced {
 		// Only a connection on an FTP port gets here: a session whose
 		// server side was chosen without a first line to go by.
-		p.s.note("probe_undecided")
+		p.s.note(NoteProbeUndecided)
 	}
 	if !stashed {
 		p.s.Data(c, d, payload, ts)
@@ -290,7 +290,7 @@ func (p *probe) start(c *reassembly.Conn, srvDir reassembly.Dir) {
 	}
 	for an := reassembly.Anomaly(1); an < 32; an++ {
 		if p.anomalies&(1<<an) != 0 {
-			p.s.note(an.String())
+			p.s.note(anomalyNote(an))
 		}
 	}
 	p.anomalies = 0

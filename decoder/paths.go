@@ -203,7 +203,7 @@ func (w *workDir) learnFromMkdir(arg, created string) {
 func (s *session) resolvePath(arg string) (string, bool) {
 	p, ok := s.cwd.resolve(arg)
 	if s.cwd.lost && !anchored(arg) {
-		s.note("cwd_unknown")
+		s.note(NoteCWDUnknown)
 	}
 	return p, ok
 }

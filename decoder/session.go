@@ -1,8 +1,8 @@
 package decoder
 
 import (
-	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ftpsniff/ftpsniff/reassembly"
@@ -36,15 +36,35 @@ type session struct {
 
 	sides   [2]side // by role
 	replies ReplyAssembler
-	pending cmdQueue
 	// emitClient and emitServer are the LineReader callbacks, bound once
 	// so that feeding lines does not allocate.
 	emitClient, emitServer func([]byte, bool)
 	now                    time.Time
+	badLines               int // unparsable lines seen
 
+	pair pairing
+
+	opened    bool // EventSessionOpen was sent
+	quit      bool // QUIT was answered 221
+	ctrlDone  bool // the control connection is closed
+	final     bool // emitted
+	closeWhy  reassembly.CloseReason
+	successes int // successful login attempts
+
+	login  loginState
+	cwd    workDir
+	params transferParams
+	data   dataChannels
+}
+
+// pairing is how replies are paired with the commands they answer
+// (control.go): in order (RFC 959 4.2), realigned after a gap.
+type pairing struct {
+	pending cmdQueue
+	// unqueued is the command being handled when pending is full.
+	unqueued pendingCmd
 	greet    int  // greetNone, greetDelayed or greetDone
 	greeted  bool // the greeting (or any reply) was seen
-	badLines int  // unparsable lines seen
 	// lostCommands: a gap in the client's direction may have swallowed
 	// commands, so replies are checked against the head command.
 	lostCommands bool
@@ -58,28 +78,26 @@ type session struct {
 	// read the reply to the previous one, so its acknowledgments do not
 	// tell which replies a gap swallowed (see dropAckedLost).
 	pipelining bool
-	opened     bool // EventSessionOpen was sent
-	quit       bool // QUIT was answered 221
-	ctrlDone   bool // the control connection is closed
-	final      bool // emitted
-	closeWhy   reassembly.CloseReason
-	successes  int // successful login attempts
+}
 
-	login loginState
-	cwd   workDir
+// transferParams are the parameters that apply to the next transfers.
+type transferParams struct {
+	typ      *string    // TYPE in force (RFC 959 4.1.2)
+	rest     int64      // REST offset for the next transfer (RFC 3659 5)
+	restX    *xfer      // transfer that took the last REST
+	sizes    []sizeMemo // recent SIZE answers (RFC 3659 4)
+	renameFr *string    // RNFR accepted (350), waiting for RNTO
+}
 
-	// Data channels (datachan.go).
+// dataChannels are the session's data connections and transfers
+// (negotiation.go, transfer.go, datamatch.go, datalink.go, guess.go).
+type dataChannels struct {
 	neg      *negotiation // in force for the next transfer command
 	exps     []*expectation
 	early    []*dataLink // data connections waiting for their command
 	waiting  []*xfer     // transfers waiting for their data connection
 	xfers    []*xfer     // every transfer kept, as Session.Transfers
 	open     int         // data connections bound here and not closed
-	typ      *string     // TYPE in force (RFC 959 4.1.2)
-	rest     int64       // REST offset for the next transfer (RFC 3659 5)
-	restX    *xfer       // transfer that took the last REST
-	sizes    []sizeMemo  // recent SIZE answers (RFC 3659 4)
-	renameFr *string     // RNFR accepted (350), waiting for RNTO
 	guessing bool        // listed in Analyzer.guesses
 	unbound  int         // data connections never tied to a transfer
 }
@@ -114,7 +132,7 @@ func (a *Analyzer) newSession(c *reassembly.Conn, srvDir reassembly.Dir) *sessio
 		srvDir:  srvDir,
 		replies: NewReplyAssembler(a.cfg.MaxReplyLines),
 		// No server gap yet.
-		srvHoleEnd: -1,
+		pair: pairing{srvHoleEnd: -1},
 	}
 	s.sides[roleClient].lr = NewLineReader(a.cfg.MaxLine)
 	s.sides[roleServer].lr = NewLineReader(a.cfg.MaxLine)
@@ -173,10 +191,10 @@ func (s *session) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Tim
 	sd.afterGap = true
 	if r == roleServer {
 		s.replies.Reset()
-		s.lostReplies = true
-		s.srvHoleEnd = c.Delivered(d)
+		s.pair.lostReplies = true
+		s.pair.srvHoleEnd = c.Delivered(d)
 	} else {
-		s.lostCommands = true
+		s.pair.lostCommands = true
 		// A CWD or CDUP may be among the lost bytes.
 		s.cwd.lose(s.out.Commands)
 	}
@@ -188,14 +206,14 @@ func (s *session) Gap(c *reassembly.Conn, d reassembly.Dir, n int64, ts time.Tim
 		sd.mode = modeLine
 	}
 	s.out.GapBytes += n
-	s.note("gap_in_control")
+	s.note(NoteGapInControl)
 	s.entry(Entry{Kind: EntryGap, TS: ts, Bytes: n, Transfer: -1, Text: r.String()})
 }
 
 // Anomaly implements reassembly.Stream.
 func (s *session) Anomaly(c *reassembly.Conn, d reassembly.Dir, an reassembly.Anomaly, ts time.Time) {
 	if !s.final {
-		s.note(an.String())
+		s.note(anomalyNote(an))
 	}
 }
 
@@ -243,13 +261,13 @@ func (s *session) closeControl(c *reassembly.Conn, ts time.Time) {
 	for r := roleClient; r <= roleServer; r++ {
 		sd := &s.sides[r]
 		if sd.mode == modeLine && sd.lr.Pending() > 0 {
-			s.note("unterminated_line")
+			s.note(NoteUnterminatedLine)
 			s.feed(r, []byte{'\n'}, ts)
 		}
 	}
 	// A multi-line reply whose end line never came.
 	if rep, ok := s.replies.Flush(); ok && !s.final {
-		s.note("unterminated_reply")
+		s.note(NoteUnterminatedReply)
 		s.reply(rep, ts)
 	}
 	s.snapshotConn(c)
@@ -269,7 +287,7 @@ func (s *session) snapshotConn(c *reassembly.Conn) {
 		s.out.HandshakeRTT = &rtt
 	}
 	if !c.SawSYN {
-		s.note("no_handshake")
+		s.note(NoteNoHandshake)
 	}
 	s.out.TCP = tcpTimes(c.Times, s.srvDir.Reverse())
 }
@@ -306,7 +324,7 @@ func lastPacket(c *reassembly.Conn) time.Time {
 // tryFinish emits the session once its control connection and every
 // data connection bound to it are closed.
 func (s *session) tryFinish() {
-	if s.final || !s.ctrlDone || s.open > 0 {
+	if s.final || !s.ctrlDone || s.data.open > 0 {
 		return
 	}
 	s.finish()
@@ -325,31 +343,36 @@ func (s *session) finish() {
 		c := s.conn
 		s.closeControl(c, s.out.End)
 	}
+	// Commands never answered settle in order, without a reply.
+	for s.pair.pending.len() > 0 {
+		p := s.pair.pending.pop()
+		s.settleLogin(&p, 0)
+	}
 	s.final = true
 	s.out.EndReason = s.endReason()
 	end := s.out.End
 	// Data connections still open: take what they have so far.
-	for _, x := range s.xfers {
+	for _, x := range s.data.xfers {
 		if l := x.link; l != nil && !l.closed {
 			l.snapshot()
 		}
 		s.endTransfer(x, end)
 	}
-	for _, l := range s.early {
+	for _, l := range s.data.early {
 		if !l.closed {
 			l.snapshot()
 		}
 		l.giveUp()
 	}
-	if len(s.early) > 0 || s.unbound > 0 {
-		s.note("data_without_transfer")
+	if len(s.data.early) > 0 || s.data.unbound > 0 {
+		s.note(NoteDataWithoutTransfer)
 	}
-	s.early = nil
-	s.waiting = nil
+	s.data.early = nil
+	s.data.waiting = nil
 	s.dropExpectations()
 	s.stopGuessing()
 	s.out.Mode = s.sessionMode()
-	s.out.Anonymous = s.out.User != nil && isAnonymousUser(*s.out.User)
+	s.out.Anonymous = s.out.User != nil && IsAnonymousUser(*s.out.User)
 	s.out.Login = s.login.outcome
 	s.out.LoginCount = s.login.count
 	s.out.TLSRecords = s.sides[roleClient].tls.records + s.sides[roleServer].tls.records
@@ -373,12 +396,12 @@ func (s *session) endReason() EndReason {
 	case reassembly.CloseEvicted:
 		// The assembler's table was full and this was its least recently
 		// active connection: as good as idle.
-		s.note("conn_evicted")
+		s.note(NoteConnEvicted)
 		return EndTimeout
 	case reassembly.CloseReused:
 		// A new SYN on the same addresses and ports: the old connection
 		// is over.
-		s.note("port_reused")
+		s.note(NotePortReused)
 		return EndFIN
 	}
 	return EndCaptureEnd
@@ -388,7 +411,7 @@ func (s *session) endReason() EndReason {
 // had a data connection.
 func (s *session) sessionMode() Mode {
 	var active, passive bool
-	for _, x := range s.xfers {
+	for _, x := range s.data.xfers {
 		if x.link == nil {
 			continue
 		}
@@ -415,20 +438,20 @@ func (s *session) sessionMode() Mode {
 const maxNotes = 64
 
 // note records a session note once.
-func (s *session) note(n string) {
+func (s *session) note(n Note) {
 	s.out.Notes = s.addNote(s.out.Notes, n)
 }
 
 // addNote appends n to notes unless it is there or the list is full.
-func (s *session) addNote(notes []string, n string) []string {
-	if slices.Contains(notes, n) {
+func (s *session) addNote(notes []string, n Note) []string {
+	if n.In(notes) {
 		return notes
 	}
 	if len(notes) >= maxNotes {
 		s.a.limit(limitNotes)
 		return notes
 	}
-	return append(notes, n)
+	return append(notes, string(n))
 }
 
 // entry appends e to the transcript and returns a pointer to it, valid
@@ -436,6 +459,9 @@ func (s *session) addNote(notes []string, n string) []string {
 // once); the pointer is then to a copy, for the event, or nil when no
 // one listens.
 func (s *session) entry(e Entry) *Entry {
+	if e.Kind != EntryReply {
+		e.Answers = -1
+	}
 	if s.transcriptFull() {
 		if s.a.cfg.OnEvent == nil {
 			return nil
@@ -453,14 +479,17 @@ func (s *session) transcriptFull() bool {
 	if len(s.out.Transcript) < s.a.cfg.MaxTranscript {
 		return false
 	}
-	s.note("transcript_truncated")
+	s.note(NoteTranscriptTruncated)
 	s.a.limit(limitTranscript)
 	return true
 }
 
-// isAnonymousUser reports the user names RFC 1635 and common practice
-// reserve for anonymous access.
-func isAnonymousUser(u string) bool {
+// IsAnonymousUser reports the user names RFC 1635 and common practice
+// reserve for anonymous access ("anonymous", and "ftp" which most servers
+// take as its synonym), in any case, spaces around them ignored. It is
+// the rule of Session.Anonymous; the audit reads it too.
+func IsAnonymousUser(u string) bool {
+	u = strings.TrimSpace(u)
 	return equalFold(u, "anonymous") || equalFold(u, "ftp")
 }
 

@@ -124,21 +124,35 @@ const (
 	AnomalyHistoryLimit
 )
 
+// AnomalyName is the snake_case name of an Anomaly, used as a report
+// note (the decoder's notes name them from here).
+type AnomalyName string
+
+// The names of the anomalies.
+const (
+	NameConflict         AnomalyName = "retransmission_conflict"
+	NameConnBufferLimit  AnomalyName = "conn_buffer_limit"
+	NameTotalBufferLimit AnomalyName = "total_buffer_limit"
+	NameSnaplenCut       AnomalyName = "snaplen_cut"
+	NameCoverageLimit    AnomalyName = "coverage_spans_limit"
+	NameHistoryLimit     AnomalyName = "history_limit"
+)
+
 // String returns the snake_case name used as a report note.
 func (a Anomaly) String() string {
 	switch a {
 	case AnomalyConflict:
-		return "retransmission_conflict"
+		return string(NameConflict)
 	case AnomalyConnBufferLimit:
-		return "conn_buffer_limit"
+		return string(NameConnBufferLimit)
 	case AnomalyTotalBufferLimit:
-		return "total_buffer_limit"
+		return string(NameTotalBufferLimit)
 	case AnomalySnaplenCut:
-		return "snaplen_cut"
+		return string(NameSnaplenCut)
 	case AnomalyCoverageLimit:
-		return "coverage_spans_limit"
+		return string(NameCoverageLimit)
 	case AnomalyHistoryLimit:
-		return "history_limit"
+		return string(NameHistoryLimit)
 	}
 	return "unknown"
 }

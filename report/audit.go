@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/decoder"
-	"github.com/ftpsniff/ftpsniff/decoder/audit"
 )
 
 // This file renders `ftpsniff audit`: the credentials that crossed the

@@ -13,8 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/decoder"
-	"github.com/ftpsniff/ftpsniff/decoder/audit"
 )
 
 // auditT0 is the capture time the audit fixtures start at.

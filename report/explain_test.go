@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/internal/fixture"
 )
 
 // findStep returns the first step whose label starts with prefix.
@@ -26,12 +27,14 @@ func findStep(t *testing.T, l *Ladder, prefix string) Step {
 
 // oneEntrySession is a minimal IPv4 session whose transcript is entries.
 func oneEntrySession(entries ...decoder.Entry) *decoder.Session {
-	return &decoder.Session{
+	s := &decoder.Session{
 		ID: "s9", Client: ap("192.0.2.10:50000"), Server: ap("198.51.100.10:21"),
 		Start: at(0), End: at(100), Handshake: true, HandshakeRTT: ptr(ms(0.5)),
 		EndReason: decoder.EndQuit, Login: decoder.OutcomeNone, Mode: decoder.ModeNone,
 		Transcript: entries,
 	}
+	fixture.Annotate(s)
+	return s
 }
 
 func TestExplainAddressArithmetic(t *testing.T) {

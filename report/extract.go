@@ -45,9 +45,9 @@ const (
 
 // Notes the Extractor adds to a transfer.
 const (
-	NoteExtractFailed    = "extract_failed"    // an I/O error lost some or all of the file
-	NoteExtractSkipped   = "extract_skipped"   // too many files open, not extracted
-	NoteExtractTruncated = "extract_truncated" // MaxFileSize reached, the rest not written
+	NoteExtractFailed    = string(decoder.NoteExtractFailed)
+	NoteExtractSkipped   = string(decoder.NoteExtractSkipped)
+	NoteExtractTruncated = string(decoder.NoteExtractTruncated)
 )
 
 // Extractor is a decoder.ContentSink that writes the payload of every

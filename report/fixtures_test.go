@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/internal/fixture"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -80,7 +81,7 @@ func anonymousSession() *decoder.Session {
 		SHA256: "4f2b0c57c4c1a0b3f3d16e5a0cbd2a1e8f1e1c3b6b7a8a9c0d1e2f3a4b5c6d7e", MIME: "application/x-gzip",
 		File: "s1-1-release-1.2.tar.gz",
 	}
-	return &decoder.Session{
+	s := &decoder.Session{
 		ID: "s1", Client: ap("192.0.2.10:49152"), Server: ap("198.51.100.5:21"),
 		Start: at(0), End: at(3100), Handshake: true, HandshakeRTT: ptr(ms(1.25)),
 		EndReason: decoder.EndQuit,
@@ -123,6 +124,8 @@ func anonymousSession() *decoder.Session {
 			{Kind: decoder.EntryReply, TS: at(3001), Code: 221, Lines: []string{"Goodbye."}, Latency: ms(1), Transfer: -1},
 		},
 	}
+	fixture.Annotate(s)
+	return s
 }
 
 // hostileSession: active mode (PORT), failed logins then success, a user
@@ -145,7 +148,7 @@ func hostileSession() *decoder.Session {
 		{User: "ops", Password: ptr("Winter2024!"), Outcome: decoder.OutcomeFailure, ReplyCode: ptr(530), Time: at(4000)},
 		{User: "ops", Password: ptr("S3cure!pass"), Account: ptr("billing"), Outcome: decoder.OutcomeSuccess, ReplyCode: ptr(230), Time: at(6000)},
 	}
-	return &decoder.Session{
+	s := &decoder.Session{
 		ID: "s2", Client: ap("192.0.2.20:50000"), Server: ap("198.51.100.7:21"),
 		Start: at(1000), End: at(75000), Handshake: true, HandshakeRTT: ptr(ms(0.4)),
 		EndReason: decoder.EndFIN,
@@ -184,11 +187,13 @@ func hostileSession() *decoder.Session {
 			{Kind: decoder.EntryDataOpen, TS: at(11000), Transfer: 7},
 		},
 	}
+	fixture.Annotate(s)
+	return s
 }
 
 // tlsSession: IPv6, no handshake seen, AUTH TLS, no transfer, RST.
 func tlsSession() *decoder.Session {
-	return &decoder.Session{
+	s := &decoder.Session{
 		ID: "s3", Client: ap("[2001:db8::10]:50300"), Server: ap("[2001:db8::21]:21"),
 		Start: at(20000), End: at(20450), EndReason: decoder.EndRST,
 		Banner: ptr("Service ready for new user."),
@@ -201,6 +206,8 @@ func tlsSession() *decoder.Session {
 			{Kind: decoder.EntryTLS, TS: at(20103), Transfer: -1},
 		},
 	}
+	fixture.Annotate(s)
+	return s
 }
 
 // bruteSession: many failed logins, a transfer whose data connection was
@@ -236,6 +243,7 @@ func bruteSession() *decoder.Session {
 		Start: at(50000), End: at(50000),
 		Notes: []string{"data_not_captured", "pasv_address_mismatch"},
 	}}
+	fixture.Annotate(s)
 	return s
 }
 

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +86,7 @@ func endpoint(ap netip.AddrPort) string {
 // data_not_captured), else "no data connection" (refused, e.g. 550).
 func dataConn(t *decoder.Transfer) string {
 	if !t.DataSrc.IsValid() && !t.DataDst.IsValid() {
-		if slices.Contains(t.Notes, "data_not_captured") {
+		if decoder.NoteDataNotCaptured.In(t.Notes) {
 			return "not captured"
 		}
 		return "no data connection"

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -225,14 +224,14 @@ func (e *expectation) evaluate(o *outcome, a *analysis) {
 	for i, b := range e.Bounce {
 		got := "(no session)"
 		if i < len(a.Sessions) {
-			got = strconv.FormatBool(slices.Contains(a.Sessions[i].Notes, "port_address_mismatch"))
+			got = strconv.FormatBool(decoder.NotePORTAddressMismatch.In(a.Sessions[i].Notes))
 		}
 		o.add(colPorts, fmt.Sprintf("session %d FTP bounce (PORT to a third party)", i+1), strconv.FormatBool(b), got)
 	}
 	if e.Truncated != nil {
 		cut := false
 		for _, s := range a.Sessions {
-			cut = cut || slices.Contains(s.Notes, "line_truncated")
+			cut = cut || decoder.NoteLineTruncated.In(s.Notes)
 		}
 		o.add(colCommands, "line cut at the line limit", strconv.FormatBool(*e.Truncated), strconv.FormatBool(cut))
 	}

@@ -86,7 +86,7 @@ func dialogueOf(s *decoder.Session) *dialogue {
 				pass = &p
 			}
 			ex.User, ex.Pass = user, pass
-			if info, ok := decoder.LookupVerb(e.Verb); ok && info.Transfer {
+			if info, ok := decoder.LookupVerb(e.Verb); ok && info.Is(decoder.FlagTransfer) {
 				if xfer < len(s.Transfers) {
 					ex.Transfer = s.Transfers[xfer]
 				}

@@ -15,9 +15,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
-	"github.com/ftpsniff/ftpsniff/decoder/audit"
 	"github.com/ftpsniff/ftpsniff/report"
 )
 

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
-	"github.com/ftpsniff/ftpsniff/decoder/audit"
 	"github.com/ftpsniff/ftpsniff/report"
 )
 

@@ -1,15 +1,3 @@
-// Package decoder follows FTP dialogues: it reads the ordered byte streams
-// of control connections, parses commands and replies (RFC 959 and its
-// extensions), tracks logins, working directory and TLS, and ties every
-// data connection to the command and the PORT/PASV/EPRT/EPSV negotiation
-// that announced it.
-//
-// The decoder is pure: bytes and capture timestamps in, typed Events and
-// Sessions out. It does no I/O, never panics on any input, and bounds every
-// buffer, line, queue and table it keeps, noting on the session (or the
-// transfer) what a bound cut. It implements reassembly.Factory, so the
-// assembler hands it every new TCP connection and it decides which ones
-// are FTP.
 package decoder
 
 import (
@@ -17,6 +5,9 @@ import (
 	"net/netip"
 	"time"
 )
+
+// This file holds what the decoder hands out: sessions, transfers, login
+// attempts, transcript entries, events and the run summary.
 
 // Sentinel errors returned (wrapped with %w) by the parsers.
 var (
@@ -210,6 +201,17 @@ type Transfer struct {
 	Notes []string
 }
 
+// LoginState is whether a login is in force, and whether it is anonymous
+// (IsAnonymousUser).
+type LoginState uint8
+
+// Login states.
+const (
+	LoggedOut LoginState = iota
+	LoggedIn
+	LoggedInAnonymous
+)
+
 // EntryKind is what a transcript entry records.
 type EntryKind uint8
 
@@ -245,6 +247,30 @@ type Entry struct {
 	// Text is free text for EntryNote and EntryTLS, and the direction
 	// that lost bytes ("client" or "server") for EntryGap.
 	Text string
+	// Answers is, for a reply, the index in Session.Transcript of the
+	// command entry it answers, as the decoder paired them (in order,
+	// RFC 959 4.2 and 5.4, realigned after a gap); -1 for a greeting, an
+	// unsolicited reply, a reply whose command was not kept, and for
+	// every other kind of entry. A 1yz reply answers its command too;
+	// the final reply is the last one with that index.
+	Answers int
+	// Addr is the data address a PORT, EPRT or LPRT command names (RFC
+	// 959 4.1.2, RFC 2428 2, RFC 1639 2) or a 227, 228 or 229 reply
+	// announces (RFC 959 4.1.2, RFC 1639 3; a 229 carries only the port,
+	// the host being the server's, RFC 2428 3), IPv4-mapped addresses
+	// unmapped; invalid when there is none or it does not parse.
+	Addr netip.AddrPort
+	// Login is, for a command, the login in force when the server
+	// answered it: after the replies to every earlier command, in order
+	// (RFC 959 4.1.1). LoginAfter is the one its own reply left: a USER
+	// starts over, an accepted USER, PASS or ACCT logs in, an accepted
+	// REIN logs out. A command without a reply counts as refused, except
+	// that a USER still starts over and a REIN still logs out.
+	Login, LoginAfter LoginState
+	// ThirdHost is true when Addr names a host other than the client (a
+	// command) or the server (a reply): FXP, an FTP bounce (RFC 2577 2),
+	// or a NAT rewriting addresses.
+	ThirdHost bool
 }
 
 // EventKind is what an Event announces.

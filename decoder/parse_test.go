@@ -317,14 +317,14 @@ func TestLookupVerb(t *testing.T) {
 			!strings.HasPrefix(info.RFC, "de facto") {
 			t.Errorf("%s: RFC %q", name, info.RFC)
 		}
-		if info.Transfer {
+		if info.Is(FlagTransfer) {
 			gotTransfers = append(gotTransfers, name)
 		}
-		if info.Upload {
+		if info.Is(FlagUpload) {
 			gotUploads = append(gotUploads, name)
 		}
 		for _, spelled := range []string{strings.ToLower(name), name[:1] + strings.ToLower(name[1:])} {
-			if got, ok := LookupVerb(spelled); !ok || got != info {
+			if got, ok := LookupVerb(spelled); !ok || got.Verb != info.Verb {
 				t.Errorf("LookupVerb(%q) = %+v, %v", spelled, got, ok)
 			}
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ type sessionFacts struct {
 	// client and server are the control connection's addresses, IPv4
 	// unmapped so that ::ffff:192.0.2.1 and 192.0.2.1 compare equal.
 	client, server netip.Addr
-	// ex are the exchanges of the verbs the checks read (auditedVerbs)
+	// ex are the exchanges of the verbs the checks read (audited)
 	// and the one that completed an anonymous login, in order.
 	ex []exchange
 	// tlsEntry: the transcript has an EntryTLS (explicit AUTH TLS);
@@ -59,9 +60,8 @@ type exchange struct {
 	// before it).
 	reply     int
 	repliedAt time.Time
-	// loggedIn: a login had succeeded before this command (RFC 959 4.1.1:
-	// USER answered 230, or PASS/ACCT answered 2xx), and REIN or a new
-	// USER had not undone it.
+	// loggedIn: a login was in force when the server answered this
+	// command (the decoder's Entry.Login, RFC 959 4.1.1).
 	loggedIn bool
 	// anonymous: that login was anonymous (user anonymous or ftp).
 	anonymous bool
@@ -70,10 +70,13 @@ type exchange struct {
 	user      string
 }
 
-// command is the part of a command entry the checks read.
+// command is the part of a command entry the checks read: Addr and
+// ThirdHost are the decoder's parse of a PORT, EPRT or LPRT.
 type command struct {
 	Verb, Arg string
 	TS        time.Time
+	Addr      netip.AddrPort
+	ThirdHost bool
 }
 
 // code is the final reply's code, 0 when none was seen.
@@ -82,85 +85,50 @@ func (e exchange) code() int { return e.reply }
 // accepted: the server answered with a positive completion (2xx).
 func (e exchange) accepted() bool { return e.code() >= 200 && e.code() < 300 }
 
-// exchanges pairs each command with the final reply that answered it.
-// Replies come back in command order (RFC 959 4.2 and 5.4: the server
-// answers each command in turn, so a pipelining client's commands are
-// answered first-in first-out). A 1yz reply is preliminary and answers
-// nothing yet; a 220 answers only REIN, otherwise it is the greeting; a
-// reply with no command waiting (greeting, unsolicited 421) answers
-// nothing. A gap or the switch to TLS loses the thread: the commands
-// still waiting keep no reply, rather than a wrong one.
+// exchanges pairs each command with the final reply that answered it, as
+// the decoder paired them (Entry.Answers: in order, RFC 959 4.2 and 5.4,
+// realigned after a gap). A command whose reply was not seen (capture
+// cut, gap, or the switch to TLS) keeps none.
 func exchanges(transcript []decoder.Entry) []exchange {
 	var (
-		out     []exchange
-		pending []int // indexes into out, oldest first
-		state   loginState
+		out []exchange
+		// cmdAt are the command entries' indexes, at their exchange's.
+		cmdAt []int
 	)
 	for i := range transcript {
 		e := &transcript[i]
 		switch e.Kind {
 		case decoder.EntryCommand:
-			out = append(out, exchange{cmd: command{Verb: e.Verb, Arg: e.Arg, TS: e.TS}})
-			pending = append(pending, len(out)-1)
+			cmdAt = append(cmdAt, i)
+			out = append(out, exchange{cmd: command{Verb: e.Verb, Arg: e.Arg, TS: e.TS, Addr: e.Addr, ThirdHost: e.ThirdHost}})
 		case decoder.EntryReply:
-			if e.Code < 200 || len(pending) == 0 {
-				continue
+			// cmdAt is sorted: the command's exchange is found by search.
+			if k, ok := slices.BinarySearch(cmdAt, e.Answers); ok && e.Code >= 200 {
+				out[k].reply, out[k].repliedAt = e.Code, e.TS
 			}
-			if e.Code == 220 && out[pending[0]].cmd.Verb != "REIN" {
-				continue
-			}
-			out[pending[0]].reply, out[pending[0]].repliedAt = e.Code, e.TS
-			pending = pending[1:]
-		case decoder.EntryGap, decoder.EntryTLS:
-			pending = pending[:0]
 		}
 	}
-	// Login state is a second pass: it needs each command's reply, which
-	// a pipelined dialogue gives only after later commands were sent.
+	// The login each command was answered under is the decoder's
+	// (Entry.Login, in command order); the user is the USER in force.
+	user := ""
 	for i := range out {
 		x := &out[i]
-		x.loggedIn, x.anonymous = state.loggedIn, state.anonymous
-		state.step(*x)
-		if state.loggedIn && state.anonymous && !(x.loggedIn && x.anonymous) {
-			x.anonLogin, x.user = true, state.user
+		e := &transcript[cmdAt[i]]
+		if x.cmd.Verb == "USER" {
+			user = x.cmd.Arg
+		}
+		x.loggedIn = e.Login != decoder.LoggedOut
+		x.anonymous = e.Login == decoder.LoggedInAnonymous
+		if e.LoginAfter == decoder.LoggedInAnonymous && e.Login != decoder.LoggedInAnonymous {
+			x.anonLogin, x.user = true, user
 		}
 	}
 	return out
 }
 
-// loginState follows USER/PASS/ACCT/REIN (RFC 959 4.1.1) through the
-// dialogue.
-type loginState struct {
-	user      string
-	loggedIn  bool
-	anonymous bool
-}
-
-func (l *loginState) step(x exchange) {
-	switch x.cmd.Verb {
-	case "USER":
-		l.user, l.loggedIn, l.anonymous = x.cmd.Arg, false, false
-		if x.accepted() { // 230, or 232 after AUTH (RFC 2228 4)
-			l.loggedIn, l.anonymous = true, isAnonymous(l.user)
-		}
-	case "PASS", "ACCT":
-		if x.accepted() {
-			l.loggedIn, l.anonymous = true, isAnonymous(l.user)
-		}
-	case "REIN":
-		if x.accepted() || x.code() == 0 {
-			*l = loginState{}
-		}
-	}
-}
-
-// isAnonymous: the user names that mean anonymous FTP ("anonymous" of
-// RFC 1635, and "ftp" which most servers take as its synonym), the same
-// rule as Session.Anonymous.
-func isAnonymous(user string) bool {
-	u := strings.TrimSpace(user)
-	return strings.EqualFold(u, "anonymous") || strings.EqualFold(u, "ftp")
-}
+// isAnonymous: the user names that mean anonymous FTP, the rule of
+// Session.Anonymous.
+func isAnonymous(user string) bool { return decoder.IsAnonymousUser(user) }
 
 // offersTLS reports whether FEAT lines (RFC 2389 3.2) advertise AUTH with
 // a TLS mechanism (RFC 4217 6): "AUTH TLS", "AUTH SSL", and the combined
@@ -190,64 +158,6 @@ func isTLSMechanism(m string) bool {
 		return true
 	}
 	return false
-}
-
-// dataAddress parses the host a PORT, EPRT or LPRT command names (RFC 959
-// 4.1.2, RFC 2428 2, RFC 1639 2); ok is false for other verbs and for
-// arguments that do not parse.
-func dataAddress(verb, arg string) (netip.AddrPort, bool) {
-	var (
-		ap  netip.AddrPort
-		err error
-	)
-	switch verb {
-	case "PORT":
-		ap, err = decoder.ParsePORT(arg)
-	case "EPRT":
-		ap, err = decoder.ParseEPRT(arg)
-	case "LPRT":
-		ap, err = decoder.ParseLPRT(arg)
-	default:
-		return netip.AddrPort{}, false
-	}
-	if err != nil || !ap.IsValid() {
-		return netip.AddrPort{}, false
-	}
-	return unmapPort(ap), true
-}
-
-// passiveAddress parses the address of a 227 (RFC 959 4.1.2) or 228
-// (RFC 1639 3) reply, trying each of its lines; ok is false when none
-// parses.
-func passiveAddress(e *decoder.Entry) (netip.AddrPort, bool) {
-	for _, line := range e.Lines {
-		var (
-			ap  netip.AddrPort
-			err error
-		)
-		switch e.Code {
-		case 227:
-			ap, err = decoder.ParsePASVReply(line)
-		case 228:
-			ap, err = decoder.ParseLPSVReply(line)
-		default:
-			return netip.AddrPort{}, false
-		}
-		if err == nil && ap.IsValid() {
-			return unmapPort(ap), true
-		}
-	}
-	return netip.AddrPort{}, false
-}
-
-// epsvPort parses the port of a 229 reply (RFC 2428 3).
-func epsvPort(e *decoder.Entry) (uint16, bool) {
-	for _, line := range e.Lines {
-		if p, err := decoder.ParseEPSVReply(line); err == nil && p != 0 {
-			return p, true
-		}
-	}
-	return 0, false
 }
 
 func unmapPort(ap netip.AddrPort) netip.AddrPort {

@@ -90,31 +90,31 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
+// TestExchanges: exchanges reads the decoder's pairing (Entry.Answers,
+// whose realignment decoder's tests cover) and never pairs by itself.
 func TestExchanges(t *testing.T) {
-	e := func(kind decoder.EntryKind, verb string, code int) decoder.Entry {
-		return decoder.Entry{Kind: kind, Verb: verb, Code: code, Transfer: -1}
+	cmd := func(v string) decoder.Entry {
+		return decoder.Entry{Kind: decoder.EntryCommand, Verb: v, Transfer: -1, Answers: -1}
 	}
-	cmd := func(v string) decoder.Entry { return e(decoder.EntryCommand, v, 0) }
-	rep := func(c int) decoder.Entry { return e(decoder.EntryReply, "", c) }
+	rep := func(c, answers int) decoder.Entry {
+		return decoder.Entry{Kind: decoder.EntryReply, Code: c, Transfer: -1, Answers: answers}
+	}
+	gap := decoder.Entry{Kind: decoder.EntryGap, Transfer: -1, Answers: -1}
 	tests := []struct {
 		name       string
 		transcript []decoder.Entry
 		// want is each command's verb and final code.
 		want string
 	}{
-		{"greeting is no answer", []decoder.Entry{rep(220), cmd("USER"), rep(331), cmd("PASS"), rep(230)},
+		{"greeting is no answer", []decoder.Entry{rep(220, -1), cmd("USER"), rep(331, 1), cmd("PASS"), rep(230, 3)},
 			"USER=331 PASS=230"},
-		{"pipelined", []decoder.Entry{rep(220), cmd("USER"), cmd("PASS"), cmd("SYST"), rep(331), rep(230), rep(215)},
+		{"pipelined", []decoder.Entry{rep(220, -1), cmd("USER"), cmd("PASS"), cmd("SYST"), rep(331, 1), rep(230, 2), rep(215, 3)},
 			"USER=331 PASS=230 SYST=215"},
-		{"preliminary replies wait", []decoder.Entry{cmd("RETR"), rep(150), cmd("NOOP"), rep(226), rep(200)},
+		{"preliminary replies wait", []decoder.Entry{cmd("RETR"), rep(150, 0), cmd("NOOP"), rep(226, 0), rep(200, 2)},
 			"RETR=226 NOOP=200"},
-		{"220 answers REIN only", []decoder.Entry{cmd("REIN"), rep(220), cmd("NOOP"), rep(220), rep(200)},
-			"REIN=220 NOOP=200"},
-		{"gap loses the thread", []decoder.Entry{cmd("USER"), cmd("PASS"), e(decoder.EntryGap, "", 0), rep(230), cmd("PWD"), rep(257)},
-			"USER=0 PASS=0 PWD=257"},
-		{"TLS loses the thread", []decoder.Entry{cmd("AUTH"), rep(234), cmd("PBSZ"), e(decoder.EntryTLS, "", 0)},
-			"AUTH=234 PBSZ=0"},
-		{"unsolicited 421", []decoder.Entry{rep(421), cmd("QUIT")}, "QUIT=0"},
+		{"realigned after a gap", []decoder.Entry{cmd("PWD"), cmd("TYPE"), gap, rep(200, 1)},
+			"PWD=0 TYPE=200"},
+		{"unsolicited 421", []decoder.Entry{rep(421, -1), cmd("QUIT")}, "QUIT=0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestLoginState(t *testing.T) {
 		login("alice", str("pw"), 230).
 		do("STOR", "alice", 226)
 	var got []string
-	for _, x := range exchanges(b.s.Transcript) {
+	for _, x := range exchanges(b.done().Transcript) {
 		if x.cmd.Verb == "STOR" {
 			got = append(got, x.cmd.Arg+":"+map[bool]string{true: "in", false: "out"}[x.loggedIn]+
 				map[bool]string{true: "/anon", false: ""}[x.anonymous])

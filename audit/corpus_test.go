@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
-	"github.com/ftpsniff/ftpsniff/decoder/audit"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 

@@ -276,6 +276,24 @@ func FuzzAddressParsers(f *testing.F) {
 		if err == nil && port == 0 {
 			t.Fatalf("ParseEPSVReply(%q) = 0", s)
 		}
+
+		// The entry-level wrappers: unmapped addresses, nothing else
+		// parsed differently.
+		for _, verb := range []string{"PORT", "EPRT", "LPRT", "NOOP"} {
+			p, err := ParseActiveAddress(verb, s)
+			checkErr("ParseActiveAddress", err)
+			if err == nil && (!p.IsValid() || p.Addr().Is4In6()) {
+				t.Fatalf("ParseActiveAddress(%s, %q) = %v", verb, s, p)
+			}
+		}
+		server := netip.MustParseAddr("198.51.100.10")
+		lines := strings.Split(s, "\n")
+		for _, code := range []int{227, 228, 229, 200} {
+			if p, ok := ParsePassiveAddress(code, lines, server); ok && (!p.IsValid() || p.Addr().Is4In6() ||
+				code == 229 && p.Addr() != server || code == 200) {
+				t.Fatalf("ParsePassiveAddress(%d, %q) = %v", code, s, p)
+			}
+		}
 	})
 }
 

@@ -287,7 +287,7 @@ func (f *sessionFacts) needsPeers() bool {
 		return true
 	}
 	for _, x := range f.ex {
-		if ap, ok := dataAddress(x.cmd.Verb, x.cmd.Arg); ok && ap.Addr() != f.client {
+		if x.cmd.ThirdHost {
 			return true
 		}
 	}
@@ -347,10 +347,11 @@ func checkLogins(g *aggregator, f *sessionFacts) {
 		if verb == "SITE" {
 			verb = "SITE " + strings.ToUpper(firstWord(x.cmd.Arg))
 		}
-		switch verb {
-		case "STOR", "APPE", "STOU":
+		info, _ := decoder.LookupVerb(x.cmd.Verb)
+		switch {
+		case info.Is(decoder.FlagUpload):
 			uploads++
-		case "MKD", "XMKD", "RMD", "XRMD", "DELE", "RNTO", "SITE CHMOD":
+		case info.Is(decoder.FlagModifies) || verb == "SITE CHMOD":
 			changes++
 			if !slices.Contains(verbs, verb) {
 				verbs = append(verbs, verb)
@@ -431,10 +432,10 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		e := x.cmd
 		switch e.Verb {
 		case "PORT", "EPRT", "LPRT":
-			ap, ok := dataAddress(e.Verb, e.Arg)
-			if !ok || ap.Addr() == f.client {
+			if !e.ThirdHost {
 				continue
 			}
+			ap := e.Addr
 			bounced[ap] = true
 			if peers.isFXP(f, ap) {
 				fxpPorts[ap] = true
@@ -474,7 +475,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 			}
 		}
 	}
-	if refusedAt.IsZero() && !s.TLS && slices.Contains(s.Notes, "auth_tls_refused") {
+	if refusedAt.IsZero() && !s.TLS && decoder.NoteAuthTLSRefused.In(s.Notes) {
 		a := g.at(AuthTLSRefused, f, "", s.Start, Medium)
 		a.f.Count++
 		refusedAt = s.Start
@@ -500,7 +501,7 @@ func checkDialogue(g *aggregator, f *sessionFacts, peers peerIndex) {
 		captured := t.DataSrc.IsValid() && t.DataDst.IsValid()
 		src, dst := t.DataSrc.Addr().Unmap(), t.DataDst.Addr().Unmap()
 		when := evidence(t.Start, s)
-		if (captured && src != f.client && dst != f.client) || slices.Contains(t.Notes, "fxp") {
+		if (captured && src != f.client && dst != f.client) || decoder.NoteFXP.In(t.Notes) {
 			// The data connection ran between the server and a third
 			// host. Opened by the server (active) towards a host that is
 			// none of the client's other servers, it is a bounce that

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/internal/fixture"
 )
 
 // t0 is the capture clock origin of the synthetic sessions.
@@ -113,7 +114,12 @@ func (b *builder) note(n string) *builder {
 	return b
 }
 
-func (b *builder) done() *decoder.Session { return b.s }
+// done returns the session, its transcript paired and its addresses
+// parsed as the decoder would.
+func (b *builder) done() *decoder.Session {
+	fixture.Annotate(b.s)
+	return b.s
+}
 
 func str(s string) *string { return &s }
 func code(c int) *int      { return &c }

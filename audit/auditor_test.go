@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/decoder"
-	"github.com/ftpsniff/ftpsniff/decoder/audit"
 )
 
 // TestAuditorForgetsSessions: an Auditor fed every recorded capture's
@@ -19,7 +19,7 @@ import (
 // `read --json` and `audit` stream sessions and audit a capture of any
 // length.
 func TestAuditorForgetsSessions(t *testing.T) {
-	paths, err := filepath.Glob("../../testdata/pcaps/*.pcap*")
+	paths, err := filepath.Glob("../testdata/pcaps/*.pcap*")
 	if err != nil || len(paths) < 10 {
 		t.Fatalf("recorded captures: %v (%d)", err, len(paths))
 	}
