@@ -16,14 +16,15 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/afpacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
 func TestRingLayout(t *testing.T) {
 	for _, c := range []struct {
-		buf, snap, page        int
+		buf, snap, page       int
 		frame, block, nblocks int
-		ok                     bool
+		ok                    bool
 	}{
 		// The default: 64 KiB packets, 16 MiB, blocks of 2 MiB.
 		{DefaultBufferSize, DefaultSnaplen, 4096, 131072, 2 << 20, 8, true},
@@ -83,6 +84,11 @@ const (
 	roleEnv    = "FTPSNIFF_AF_ROLE"
 	labServer  = "192.0.2.1"
 	labClient  = "192.0.2.2"
+	// The injected 802.1Q frames: labTagged with VLAN labVLAN, then
+	// labUntagged without a tag, all TCP to labTCPPort.
+	labVLAN     = 100
+	labTagged   = 5
+	labUntagged = 3
 	labTCPPort = 2121
 	labUDPPort = 5353
 	labPayload = "USER anonymous from ftpsniff"
@@ -99,6 +105,8 @@ func TestAFPacketHelperProcess(t *testing.T) {
 		err = labServe()
 	case "client":
 		err = labClientRun()
+	case "inject":
+		err = labInject(os.Getenv("FTPSNIFF_AF_IF"))
 	case "capture":
 		err = labCapture(os.Getenv("FTPSNIFF_AF_IF"), os.Getenv("FTPSNIFF_AF_FILTER"), os.Getenv("FTPSNIFF_AF_SOCKETS"))
 	}
@@ -148,6 +156,35 @@ func labClientRun() error {
 		}
 	}
 	return u.Close()
+}
+
+// labInject writes TCP SYNs to the server out of dev: labTagged in
+// 802.1Q frames of VLAN labVLAN, then labUntagged plain.
+func labInject(dev string) error {
+	tp, err := afpacket.NewTPacket(afpacket.OptInterface(dev))
+	if err != nil {
+		return err
+	}
+	defer tp.Close()
+	for i := 0; i < labTagged+labUntagged; i++ {
+		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, EthernetType: layers.EthernetTypeIPv4}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.ParseIP(labClient).To4(), DstIP: net.ParseIP(labServer).To4()}
+		tcp := &layers.TCP{SrcPort: layers.TCPPort(40000 + i), DstPort: labTCPPort, SYN: true, Window: 1000}
+		_ = tcp.SetNetworkLayerForChecksum(ip)
+		ls := []gopacket.SerializableLayer{eth, ip, tcp}
+		if i < labTagged {
+			eth.EthernetType = layers.EthernetTypeDot1Q
+			ls = []gopacket.SerializableLayer{eth, &layers.Dot1Q{VLANIdentifier: labVLAN, Type: layers.EthernetTypeIPv4}, ip, tcp}
+		}
+		buf := gopacket.NewSerializeBuffer()
+		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+			return err
+		}
+		if err := tp.WritePacketData(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // labCapture opens sockets AF_PACKET sockets on dev (a fanout group when
@@ -219,6 +256,9 @@ func describeFrame(f Frame) string {
 		src, dst = ip.SrcIP.String(), ip.DstIP.String()
 	} else if ip, ok := p.NetworkLayer().(*layers.IPv6); ok {
 		src, dst = ip.SrcIP.String(), ip.DstIP.String()
+	}
+	if q, ok := p.Layer(layers.LayerTypeDot1Q).(*layers.Dot1Q); ok {
+		src = fmt.Sprintf("vlan%d:%s", q.VLANIdentifier, src)
 	}
 	switch l := p.TransportLayer().(type) {
 	case *layers.TCP:
@@ -301,7 +341,7 @@ func (l *netnsLab) helper(t *testing.T, ns, role string, env ...string) (*exec.C
 		}
 	})
 	sc := bufio.NewScanner(stdout)
-	if role != "client" {
+	if role != "client" && role != "inject" {
 		if !sc.Scan() || sc.Text() != "ready" {
 			t.Fatalf("%s helper did not start: %q %v", role, sc.Text(), sc.Err())
 		}
@@ -312,20 +352,32 @@ func (l *netnsLab) helper(t *testing.T, ns, role string, env ...string) (*exec.C
 // exchange runs one capture with filter expr (and sockets sockets in a
 // fanout group) while the client talks to the server; it returns the
 // frame lines and the statistics lines.
-func (l *netnsLab) exchange(t *testing.T, expr string, sockets int) (frames, stats []string) {
+// With inject, the client namespace injects frames instead (role
+// inject) and no connection is made.
+func (l *netnsLab) exchange(t *testing.T, expr string, sockets int, inject bool) (frames, stats []string) {
 	t.Helper()
 	capCmd, capIn, capOut := l.helper(t, l.srvNS, "capture", "FTPSNIFF_AF_IF="+l.srvDev, "FTPSNIFF_AF_FILTER="+expr,
 		"FTPSNIFF_AF_SOCKETS="+strconv.Itoa(sockets))
-	srv, _, _ := l.helper(t, l.srvNS, "server")
-	cli, _, cliOut := l.helper(t, l.cliNS, "client")
-	for cliOut.Scan() {
-		t.Logf("client: %s", cliOut.Text())
-	}
-	if err := cli.Wait(); err != nil {
-		t.Fatalf("client: %v", err)
-	}
-	if err := srv.Wait(); err != nil {
-		t.Fatalf("server: %v", err)
+	if !inject {
+		srv, _, _ := l.helper(t, l.srvNS, "server")
+		cli, _, cliOut := l.helper(t, l.cliNS, "client")
+		for cliOut.Scan() {
+			t.Logf("client: %s", cliOut.Text())
+		}
+		if err := cli.Wait(); err != nil {
+			t.Fatalf("client: %v", err)
+		}
+		if err := srv.Wait(); err != nil {
+			t.Fatalf("server: %v", err)
+		}
+	} else {
+		inj, _, injOut := l.helper(t, l.cliNS, "inject", "FTPSNIFF_AF_IF="+l.cliDev)
+		for injOut.Scan() {
+			t.Logf("inject: %s", injOut.Text())
+		}
+		if err := inj.Wait(); err != nil {
+			t.Fatalf("inject: %v", err)
+		}
 	}
 	capIn.Close()
 	for capOut.Scan() {
@@ -364,7 +416,7 @@ func TestAFPacketNetns(t *testing.T) {
 	withPayload := func(f string) bool { return isFTP(f) && strings.HasSuffix(f, " "+strconv.Itoa(len(labPayload))) }
 
 	t.Run("filter", func(t *testing.T) {
-		frames, stats := l.exchange(t, "tcp port 2121", 1)
+		frames, stats := l.exchange(t, "tcp port 2121", 1, false)
 		if n := count(frames, isFTP); n < 6 {
 			t.Errorf("%d frames of the TCP connection, want at least 6 (handshake, data, close): %q", n, frames)
 		}
@@ -377,21 +429,40 @@ func TestAFPacketNetns(t *testing.T) {
 		checkStats(t, stats, len(frames), "tcp port 2121")
 	})
 	t.Run("no filter", func(t *testing.T) {
-		frames, stats := l.exchange(t, "", 1)
+		frames, stats := l.exchange(t, "", 1, false)
 		if count(frames, isFTP) < 6 || count(frames, isUDP) != 3 {
 			t.Errorf("want the TCP connection and 3 UDP datagrams: %q", frames)
 		}
 		checkStats(t, stats, len(frames), "")
 	})
 	t.Run("default filter", func(t *testing.T) {
-		frames, stats := l.exchange(t, "default", 1)
+		frames, stats := l.exchange(t, "default", 1, false)
 		if count(frames, isFTP) < 6 || count(frames, isUDP) != 0 {
 			t.Errorf("want the TCP connection and no UDP: %q", frames)
 		}
 		checkStats(t, stats, len(frames), DefaultFilter)
 	})
+	// The receiving veth moves the 802.1Q tag into metadata before the
+	// filter runs (the kernel does so on every device); the frames are
+	// read with the tag put back.
+	t.Run("vlan", func(t *testing.T) {
+		const inject = true
+		tagged := func(f string) bool { return isFTP(f) && strings.Contains(f, "vlan"+strconv.Itoa(labVLAN)+":") }
+		frames, _ := l.exchange(t, "vlan 100 and tcp port 2121", 1, inject)
+		if n := count(frames, tagged); n != labTagged || len(frames) != labTagged {
+			t.Errorf("%d tagged frames in %q, want %d and nothing else", n, frames, labTagged)
+		}
+		frames, _ = l.exchange(t, "vlan 200 and tcp", 1, inject)
+		if len(frames) != 0 {
+			t.Errorf("vlan 200 matched: %q", frames)
+		}
+		frames, _ = l.exchange(t, "default", 1, inject)
+		if count(frames, tagged) != labTagged || count(frames, isFTP) != labTagged+labUntagged {
+			t.Errorf("the default filter kept %q, want %d tagged and %d untagged SYNs", frames, labTagged, labUntagged)
+		}
+	})
 	t.Run("fanout", func(t *testing.T) {
-		frames, stats := l.exchange(t, "tcp port 2121", 2)
+		frames, stats := l.exchange(t, "tcp port 2121", 2, false)
 		per := map[string]int{}
 		for _, f := range frames {
 			if isFTP(f) {

@@ -54,7 +54,9 @@ type Options struct {
 	// VLAN loads (SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TAG): a packet
 	// socket's filter sees Ethernet frames with the outer 802.1Q tag
 	// already moved into metadata. Such a program only runs in the
-	// kernel; leave it off for files and bpf.VM.
+	// kernel; leave it off for files and bpf.VM. As with libpcap on
+	// Linux, a filter without vlan then also matches tagged frames
+	// ("tcp" sees the frame as the kernel left it, untagged).
 	KernelVLAN bool
 }
 
