@@ -81,17 +81,17 @@ func TestSystemInterfaces(t *testing.T) {
 // The helper process: the test binary run again inside a namespace by
 // `ip netns exec`, in one of three roles (environment FTPSNIFF_AF_ROLE).
 const (
-	roleEnv    = "FTPSNIFF_AF_ROLE"
-	labServer  = "192.0.2.1"
-	labClient  = "192.0.2.2"
+	roleEnv   = "FTPSNIFF_AF_ROLE"
+	labServer = "192.0.2.1"
+	labClient = "192.0.2.2"
 	// The injected 802.1Q frames: labTagged with VLAN labVLAN, then
 	// labUntagged without a tag, all TCP to labTCPPort.
 	labVLAN     = 100
 	labTagged   = 5
 	labUntagged = 3
-	labTCPPort = 2121
-	labUDPPort = 5353
-	labPayload = "USER anonymous from ftpsniff"
+	labTCPPort  = 2121
+	labUDPPort  = 5353
+	labPayload  = "USER anonymous from ftpsniff"
 )
 
 func TestAFPacketHelperProcess(t *testing.T) {
