@@ -197,11 +197,7 @@ func TestErrors(t *testing.T) {
 // TestLongExpression: a program far longer than 255 instructions still
 // assembles (far jumps go through JA) and still means the same.
 func TestLongExpression(t *testing.T) {
-	var parts []string
-	for i := 1; i <= 150; i++ {
-		parts = append(parts, fmt.Sprintf("host 192.0.2.%d", i))
-	}
-	expr := "(" + strings.Join(parts, " or ") + ") and tcp port 21"
+	expr := longExpression
 	prog, err := Compile(expr, layers.LinkTypeEthernet)
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +237,35 @@ func TestLongExpression(t *testing.T) {
 	}
 	if _, err := Compile(strings.Join(huge, " or "), layers.LinkTypeEthernet); err == nil || !strings.Contains(err.Error(), "more than the kernel's 4096") {
 		t.Errorf("huge program: %v", err)
+	}
+}
+
+// longExpression compiles to far more than 255 instructions.
+var longExpression = func() string {
+	var parts []string
+	for i := 1; i <= 150; i++ {
+		parts = append(parts, fmt.Sprintf("host 192.0.2.%d", i))
+	}
+	return "(" + strings.Join(parts, " or ") + ") and tcp port 21"
+}()
+
+// BenchmarkMatch is the user-space cost of a filter per frame (read --bpf).
+func BenchmarkMatch(b *testing.B) {
+	f, _ := pkt{net: v4(b, "192.0.2.1", "198.51.100.7", layers.IPProtocolTCP, 50000, 21, false, 0, false)}.frame(layers.LinkTypeEthernet)
+	for _, expr := range []string{"tcp port 21", "tcp or (ip[6:2] & 0x3fff != 0) or (ip6 and not ip6 proto 17 and not ip6 proto 58)", longExpression} {
+		m, err := NewMatcher(expr, layers.LinkTypeEthernet)
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := expr
+		if len(name) > 20 {
+			name = name[:20]
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				m.Match(f)
+			}
+		})
 	}
 }
 

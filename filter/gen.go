@@ -22,14 +22,54 @@ type insn struct {
 type gen struct {
 	code   []insn
 	labels []int // label -> index in code of the instruction it precedes; -1 until placed
+	// regs is what the registers hold at the instruction being emitted;
+	// into[l] is what they hold on every jump to label l so far (jumps
+	// go forward, so all of them are known when l is placed).
+	regs regs
+	into []regs
+	seen []bool
+}
+
+// regs records which load the accumulator and X hold, so a comparison
+// of a value already loaded (the next primitive's EtherType test, the
+// other address of "host") does not load it again.
+type regs struct {
+	a     cmpNode // load and mask of A; a.load.size == 0: unknown
+	x     uint32  // offset of the IPv4 header X holds the length of
+	xKnow bool
 }
 
 func (g *gen) label() int {
 	g.labels = append(g.labels, -1)
+	g.into = append(g.into, regs{})
+	g.seen = append(g.seen, false)
 	return len(g.labels) - 1
 }
 
-func (g *gen) place(l int) { g.labels[l] = len(g.code) }
+// place puts label l at the next instruction. Only jumps reach it (the
+// instruction before is always a jump), so the registers hold what every
+// jump to it agreed on.
+func (g *gen) place(l int) {
+	g.labels[l] = len(g.code)
+	g.regs = g.into[l]
+}
+
+// jumpTo records the registers on a jump to l.
+func (g *gen) jumpTo(l int) {
+	switch {
+	case !g.seen[l]:
+		g.seen[l], g.into[l] = true, g.regs
+	case g.into[l] != g.regs:
+		m := regs{}
+		if g.into[l].xKnow && g.regs.xKnow && g.into[l].x == g.regs.x {
+			m.x, m.xKnow = g.regs.x, true
+		}
+		if g.into[l].a == g.regs.a {
+			m.a = g.regs.a
+		}
+		g.into[l] = m
+	}
+}
 
 func (g *gen) emit(i bpf.Instruction) { g.code = append(g.code, insn{ins: i}) }
 
@@ -37,11 +77,12 @@ func (g *gen) emit(i bpf.Instruction) { g.code = append(g.code, insn{ins: i}) }
 func (g *gen) node(n node, t, f int) {
 	switch n := n.(type) {
 	case constNode:
+		to := f
 		if n.v {
-			g.code = append(g.code, insn{ja: true, jt: t})
-		} else {
-			g.code = append(g.code, insn{ja: true, jt: f})
+			to = t
 		}
+		g.jumpTo(to)
+		g.code = append(g.code, insn{ja: true, jt: to})
 	case notNode:
 		g.node(n.x, f, t)
 	case andNode:
@@ -55,10 +96,16 @@ func (g *gen) node(n node, t, f int) {
 		g.place(m)
 		g.node(n.r, t, f)
 	case cmpNode:
-		g.load(n.load)
-		if n.masked {
-			g.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: n.mask})
+		want := cmpNode{load: n.load, masked: n.masked, mask: n.mask}
+		if g.regs.a != want {
+			g.load(n.load)
+			if n.masked {
+				g.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: n.mask})
+			}
+			g.regs.a = want
 		}
+		g.jumpTo(t)
+		g.jumpTo(f)
 		g.code = append(g.code, insn{cond: n.cond, k: n.k, jt: t, jf: f})
 	}
 }
@@ -68,7 +115,10 @@ func (g *gen) load(l load) {
 	case l.ext != 0:
 		g.emit(bpf.LoadExtension{Num: l.ext})
 	case l.indirect:
-		g.emit(bpf.LoadMemShift{Off: l.ihl})
+		if !g.regs.xKnow || g.regs.x != l.ihl {
+			g.emit(bpf.LoadMemShift{Off: l.ihl})
+			g.regs.x, g.regs.xKnow = l.ihl, true
+		}
 		g.emit(bpf.LoadIndirect{Off: l.off, Size: l.size})
 	default:
 		g.emit(bpf.LoadAbsolute{Off: l.off, Size: l.size})

@@ -38,7 +38,7 @@ func TestSameVerdictsAsLibpcap(t *testing.T) {
 				}
 			}
 		}
-		for _, e := range expressions {
+		for _, e := range append(expressions, longExpression) {
 			theirs, theirErr := pcap.NewBPF(dlt(l.lt), DefaultSnaplen, e)
 			ours, ourErr := NewMatcher(e, l.lt)
 			switch {
