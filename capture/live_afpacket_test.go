@@ -349,14 +349,14 @@ func (l *netnsLab) helper(t *testing.T, ns, role string, env ...string) (*exec.C
 	return cmd, stdin, sc
 }
 
-// exchange runs one capture with filter expr (and sockets sockets in a
+// exchange runs one capture on dev with filter expr (and sockets sockets in a
 // fanout group) while the client talks to the server; it returns the
 // frame lines and the statistics lines.
 // With inject, the client namespace injects frames instead (role
 // inject) and no connection is made.
-func (l *netnsLab) exchange(t *testing.T, expr string, sockets int, inject bool) (frames, stats []string) {
+func (l *netnsLab) exchange(t *testing.T, dev, expr string, sockets int, inject bool) (frames, stats []string) {
 	t.Helper()
-	capCmd, capIn, capOut := l.helper(t, l.srvNS, "capture", "FTPSNIFF_AF_IF="+l.srvDev, "FTPSNIFF_AF_FILTER="+expr,
+	capCmd, capIn, capOut := l.helper(t, l.srvNS, "capture", "FTPSNIFF_AF_IF="+dev, "FTPSNIFF_AF_FILTER="+expr,
 		"FTPSNIFF_AF_SOCKETS="+strconv.Itoa(sockets))
 	if !inject {
 		srv, _, _ := l.helper(t, l.srvNS, "server")
@@ -416,7 +416,7 @@ func TestAFPacketNetns(t *testing.T) {
 	withPayload := func(f string) bool { return isFTP(f) && strings.HasSuffix(f, " "+strconv.Itoa(len(labPayload))) }
 
 	t.Run("filter", func(t *testing.T) {
-		frames, stats := l.exchange(t, "tcp port 2121", 1, false)
+		frames, stats := l.exchange(t, l.srvDev, "tcp port 2121", 1, false)
 		if n := count(frames, isFTP); n < 6 {
 			t.Errorf("%d frames of the TCP connection, want at least 6 (handshake, data, close): %q", n, frames)
 		}
@@ -429,14 +429,14 @@ func TestAFPacketNetns(t *testing.T) {
 		checkStats(t, stats, len(frames), "tcp port 2121")
 	})
 	t.Run("no filter", func(t *testing.T) {
-		frames, stats := l.exchange(t, "", 1, false)
+		frames, stats := l.exchange(t, l.srvDev, "", 1, false)
 		if count(frames, isFTP) < 6 || count(frames, isUDP) != 3 {
 			t.Errorf("want the TCP connection and 3 UDP datagrams: %q", frames)
 		}
 		checkStats(t, stats, len(frames), "")
 	})
 	t.Run("default filter", func(t *testing.T) {
-		frames, stats := l.exchange(t, "default", 1, false)
+		frames, stats := l.exchange(t, l.srvDev, "default", 1, false)
 		if count(frames, isFTP) < 6 || count(frames, isUDP) != 0 {
 			t.Errorf("want the TCP connection and no UDP: %q", frames)
 		}
@@ -448,21 +448,29 @@ func TestAFPacketNetns(t *testing.T) {
 	t.Run("vlan", func(t *testing.T) {
 		const inject = true
 		tagged := func(f string) bool { return isFTP(f) && strings.Contains(f, "vlan"+strconv.Itoa(labVLAN)+":") }
-		frames, _ := l.exchange(t, "vlan 100 and tcp port 2121", 1, inject)
+		frames, _ := l.exchange(t, l.srvDev, "vlan 100 and tcp port 2121", 1, inject)
 		if n := count(frames, tagged); n != labTagged || len(frames) != labTagged {
 			t.Errorf("%d tagged frames in %q, want %d and nothing else", n, frames, labTagged)
 		}
-		frames, _ = l.exchange(t, "vlan 200 and tcp", 1, inject)
+		frames, _ = l.exchange(t, l.srvDev, "vlan 200 and tcp", 1, inject)
 		if len(frames) != 0 {
 			t.Errorf("vlan 200 matched: %q", frames)
 		}
-		frames, _ = l.exchange(t, "default", 1, inject)
+		frames, _ = l.exchange(t, l.srvDev, "default", 1, inject)
 		if count(frames, tagged) != labTagged || count(frames, isFTP) != labTagged+labUntagged {
 			t.Errorf("the default filter kept %q, want %d tagged and %d untagged SYNs", frames, labTagged, labUntagged)
 		}
 	})
+	// "any" is cooked: frames start at the IP header.
+	t.Run("any", func(t *testing.T) {
+		frames, stats := l.exchange(t, AnyInterface, "tcp port 2121", 1, false)
+		if count(frames, isFTP) < 6 || count(frames, withPayload) != 1 || len(frames) != count(frames, isFTP) {
+			t.Errorf("on any: %q", frames)
+		}
+		checkStats(t, stats, len(frames), "tcp port 2121")
+	})
 	t.Run("fanout", func(t *testing.T) {
-		frames, stats := l.exchange(t, "tcp port 2121", 2, false)
+		frames, stats := l.exchange(t, l.srvDev, "tcp port 2121", 2, false)
 		per := map[string]int{}
 		for _, f := range frames {
 			if isFTP(f) {
