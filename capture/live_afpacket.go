@@ -45,7 +45,8 @@ var fanoutTypes = map[FanoutMode]afpacket.FanoutType{
 //
 // "any" captures every interface of the network namespace; its frames,
 // like those of devices without an Ethernet header (tun, PPP), start at
-// the IP header (link type raw IP) and non-IP packets are not captured.
+// the IP header (link type raw IP) and non-IP packets are not captured;
+// Promisc does not apply to it.
 func OpenAFPacket(o AFPacketOptions) (LiveSource, error) {
 	name := o.Interface
 	if name == "" {
