@@ -5,7 +5,6 @@ package capture
 import (
 	"fmt"
 	"net"
-	"net/netip"
 )
 
 // LiveSupported is true in builds that can capture from interfaces. This
@@ -40,23 +39,7 @@ func Interfaces() ([]Interface, error) {
 		if ni.Flags&net.FlagLoopback != 0 {
 			ifc.Flags = append(ifc.Flags, "loopback")
 		}
-		addrs, _ := ni.Addrs() // an interface without readable addresses is still listed
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			ip, ok := netip.AddrFromSlice(ipn.IP)
-			if !ok {
-				continue
-			}
-			ip = ip.Unmap()
-			ones, size := ipn.Mask.Size()
-			if size != ip.BitLen() {
-				ones = ip.BitLen()
-			}
-			ifc.Addresses = append(ifc.Addresses, netip.PrefixFrom(ip, ones))
-		}
+		ifc.Addresses = interfacePrefixes(ni)
 		out = append(out, ifc)
 	}
 	return out, nil
