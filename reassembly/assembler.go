@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // Tuning constants that are not worth a Limits field.
@@ -262,15 +264,15 @@ func (a *Assembler) Stats() AssemblerStats {
 
 // Process handles one segment. The packet and its payload are not kept
 // after the call.
-func (a *Assembler) Process(p *Packet) {
+func (a *Assembler) Process(p *tcp.Segment) {
 	a.stats.Packets++
 	if ns := p.TS.UnixNano(); ns > a.nowNs {
 		a.nowNs = ns
 	}
 	a.expire(p.TS)
 
-	syn := p.Flags&(SYN|RST) == SYN
-	ack := p.Flags&ACK != 0
+	syn := p.Flags&(tcp.SYN|tcp.RST) == tcp.SYN
+	ack := p.Flags&tcp.ACK != 0
 	key := keyOf(p.Src, p.Dst)
 	c := a.conns[key]
 	switch {
@@ -356,7 +358,7 @@ func (a *Assembler) expire(ts time.Time) {
 // carries the same ISN. A SYN from a side not heard from yet
 // (simultaneous open, or a SYN-ACK after a lost SYN) is part of c. (A
 // closed connection answers with grave.newISN.)
-func (a *Assembler) newISN(c *Conn, p *Packet) bool {
+func (a *Assembler) newISN(c *Conn, p *tcp.Segment) bool {
 	h := &c.state.dir[dirOf(c, p)]
 	if !h.init {
 		return false
@@ -385,24 +387,24 @@ func (a *Assembler) replace(c *Conn, ts time.Time) bool {
 
 // open creates the connection of p's first packet and offers it to the
 // Factory.
-func (a *Assembler) open(key connKey, p *Packet) *Conn {
+func (a *Assembler) open(key connKey, p *tcp.Segment) *Conn {
 	if len(a.conns)+len(a.graves) >= a.limits.MaxConns {
 		a.makeRoom(p.TS)
 	}
 	a.lastID++
 	c := &Conn{ID: a.lastID, Start: p.TS}
-	f := p.Flags & (SYN | ACK | RST)
+	f := p.Flags & (tcp.SYN | tcp.ACK | tcp.RST)
 	switch {
-	case f == SYN:
+	case f == tcp.SYN:
 		c.Client, c.Server = p.Src, p.Dst
-	case f == SYN|ACK:
+	case f == tcp.SYN|tcp.ACK:
 		c.Client, c.Server = p.Dst, p.Src
 	case p.Src.Port() < p.Dst.Port():
 		c.Client, c.Server = p.Dst, p.Src
 	default:
 		c.Client, c.Server = p.Src, p.Dst
 	}
-	c.SawSYN = f&(SYN|RST) == SYN
+	c.SawSYN = f&(tcp.SYN|tcp.RST) == tcp.SYN
 	c.state.key = key
 	c.state.mode = Reassemble
 	a.conns[key] = c
@@ -445,7 +447,7 @@ func (a *Assembler) touch(c *Conn) {
 }
 
 // dirOf returns the direction of p within c.
-func dirOf(c *Conn, p *Packet) Dir {
+func dirOf(c *Conn, p *tcp.Segment) Dir {
 	if p.Src == c.Client {
 		return ClientToServer
 	}
@@ -453,7 +455,7 @@ func dirOf(c *Conn, p *Packet) Dir {
 }
 
 // handle does the per-packet work on a live connection.
-func (a *Assembler) handle(c *Conn, p *Packet) {
+func (a *Assembler) handle(c *Conn, p *tcp.Segment) {
 	st := &c.state
 	d := dirOf(c, p)
 	r := d.Reverse()
@@ -465,10 +467,10 @@ func (a *Assembler) handle(c *Conn, p *Packet) {
 	} else if p.TS.After(ds.Last) {
 		ds.Last = p.TS
 	}
-	rst := p.Flags&RST != 0
-	syn := p.Flags&SYN != 0 && !rst
-	fin := p.Flags&FIN != 0 && !rst
-	ack := p.Flags&ACK != 0 && !rst
+	rst := p.Flags&tcp.RST != 0
+	syn := p.Flags&tcp.SYN != 0 && !rst
+	fin := p.Flags&tcp.FIN != 0 && !rst
+	ack := p.Flags&tcp.ACK != 0 && !rst
 	if rst && c.Times.RST.IsZero() {
 		c.Times.RST, c.Times.RSTDir = p.TS, d
 	}

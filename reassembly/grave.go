@@ -1,6 +1,10 @@
 package reassembly
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
+)
 
 // grave is what the table keeps of a closed connection while it lingers
 // (tombstoneLinger): enough to drop its late packets, such as the last ACK
@@ -38,7 +42,7 @@ func bury(c *Conn, nowNs int64) *grave {
 // newISN reports whether p, a SYN or SYN-ACK on the addresses of this
 // closed connection, starts a new one: its side had not synchronized, or
 // did so with another ISN. A retransmitted SYN carries the same ISN.
-func (g *grave) newISN(p *Packet) bool {
+func (g *grave) newISN(p *tcp.Segment) bool {
 	d := ServerToClient
 	if p.Src == g.client {
 		d = ClientToServer

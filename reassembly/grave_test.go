@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // TestGraves: a closed connection leaves only a small grave in the table,
@@ -22,12 +24,12 @@ func TestGraves(t *testing.T) {
 	}
 	for i := range n {
 		c, isn := cli(i), uint32(1000*i)
-		for _, p := range []Packet{
-			asSeg(i, c, asSrv, SYN, isn, 0, ""),
-			asSeg(i, asSrv, c, SYN|ACK, 7, isn+1, ""),
-			asSeg(i, c, asSrv, ACK, isn+1, 8, ""),
-			asSeg(i, c, asSrv, FIN|ACK, isn+1, 8, ""),
-			asSeg(i, asSrv, c, FIN|ACK, 8, isn+2, ""),
+		for _, p := range []tcp.Segment{
+			asSeg(i, c, asSrv, tcp.SYN, isn, 0, ""),
+			asSeg(i, asSrv, c, tcp.SYN|tcp.ACK, 7, isn+1, ""),
+			asSeg(i, c, asSrv, tcp.ACK, isn+1, 8, ""),
+			asSeg(i, c, asSrv, tcp.FIN|tcp.ACK, isn+1, 8, ""),
+			asSeg(i, asSrv, c, tcp.FIN|tcp.ACK, 8, isn+2, ""),
 		} {
 			a.Process(&p)
 		}
@@ -37,10 +39,10 @@ func TestGraves(t *testing.T) {
 	}
 
 	before := a.Stats()
-	late := []Packet{
-		asSeg(n, cli(5), asSrv, ACK, 5000+2, 9, ""),   // the last ACK
-		asSeg(n, cli(6), asSrv, SYN, 6000, 0, ""),     // retransmitted SYN
-		asSeg(n, asSrv, cli(7), SYN|ACK, 7, 7001, ""), // retransmitted SYN-ACK
+	late := []tcp.Segment{
+		asSeg(n, cli(5), asSrv, tcp.ACK, 5000+2, 9, ""),       // the last ACK
+		asSeg(n, cli(6), asSrv, tcp.SYN, 6000, 0, ""),         // retransmitted SYN
+		asSeg(n, asSrv, cli(7), tcp.SYN|tcp.ACK, 7, 7001, ""), // retransmitted SYN-ACK
 	}
 	for i := range late {
 		a.Process(&late[i])
@@ -51,14 +53,14 @@ func TestGraves(t *testing.T) {
 			st.PacketsAfterClose-before.PacketsAfterClose, st.Conns-before.Conns)
 	}
 
-	reuse := asSeg(n+1, cli(8), asSrv, SYN, 123456, 0, "")
+	reuse := asSeg(n+1, cli(8), asSrv, tcp.SYN, 123456, 0, "")
 	a.Process(&reuse)
 	if st := a.Stats(); st.PortReuses != 1 || st.Conns != before.Conns+1 || len(a.graves) != n-1 || a.graves[keyOf(cli(8), asSrv)] != nil {
 		t.Errorf("port reuse: reuses %d, conns +%d, graves %d", st.PortReuses, st.Conns-before.Conns, len(a.graves))
 	}
 
 	// Past the linger, one packet expires every grave.
-	later := asSeg(n, cli(n+1), asSrv, SYN, 1, 0, "")
+	later := asSeg(n, cli(n+1), asSrv, tcp.SYN, 1, 0, "")
 	later.TS = later.TS.Add(tombstoneLinger + time.Second)
 	a.Process(&later)
 	if len(a.graves) != 0 || a.buried.n != 0 || a.buried.head != nil {
@@ -73,12 +75,12 @@ func TestGravesMakeRoom(t *testing.T) {
 	c1 := netip.MustParseAddrPort("192.0.2.1:1001")
 	c2 := netip.MustParseAddrPort("192.0.2.2:1002")
 	c3 := netip.MustParseAddrPort("192.0.2.3:1003")
-	pkts := []Packet{
-		asSeg(0, c1, asSrv, SYN, 10, 0, ""),
-		asSeg(1, c1, asSrv, RST, 11, 0, ""), // c1 closed: a grave
-		asSeg(2, c2, asSrv, SYN, 20, 0, ""),
-		asSeg(3, c3, asSrv, SYN, 30, 0, ""),
-		asSeg(4, asCli, asSrv, SYN, 40, 0, ""), // full: c1's grave goes
+	pkts := []tcp.Segment{
+		asSeg(0, c1, asSrv, tcp.SYN, 10, 0, ""),
+		asSeg(1, c1, asSrv, tcp.RST, 11, 0, ""), // c1 closed: a grave
+		asSeg(2, c2, asSrv, tcp.SYN, 20, 0, ""),
+		asSeg(3, c3, asSrv, tcp.SYN, 30, 0, ""),
+		asSeg(4, asCli, asSrv, tcp.SYN, 40, 0, ""), // full: c1's grave goes
 	}
 	for i := range pkts {
 		a.Process(&pkts[i])

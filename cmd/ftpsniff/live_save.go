@@ -10,6 +10,7 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -130,7 +131,7 @@ func (sv *saver) confirm(k connPair) {
 
 // frame is the pipelineHooks.frame hook, called after the assembler and
 // the decoder have seen the packet.
-func (sv *saver) frame(f *capture.Frame, p *reassembly.Packet, ok bool) {
+func (sv *saver) frame(f *capture.Frame, p *tcp.Segment, ok bool) {
 	if f.TS.After(sv.now) {
 		sv.now = f.TS
 	}

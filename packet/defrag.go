@@ -1,4 +1,4 @@
-package reassembly
+package packet
 
 import (
 	"bytes"
@@ -128,7 +128,7 @@ type defragmenter struct {
 	freeBuffers    [][]byte
 	// out holds the buffers of datagrams completed during the current
 	// Decode; they are recycled at the start of the next one, which is
-	// what makes Packet.Payload valid until then.
+	// what makes Segment.Payload valid until then.
 	out       [][]byte
 	bytes     int // capacity of the buffers of incomplete datagrams
 	lastSweep time.Time

@@ -1,4 +1,13 @@
-package reassembly
+// Package packet decodes captured frames into TCP segments: the link
+// layers of common captures (a table of link types), VLAN and MPLS tags,
+// IPv4 and IPv6 with their fragments reassembled, the tunnels traffic
+// mirroring uses, and the TCP header. DecodeAhead runs the same decoder a
+// few batches ahead of its consumer on a second core.
+//
+// It sits between capture, which reads frames, and reassembly, which
+// follows TCP connections; the segment it fills is tcp.Segment, so
+// reassembly needs nothing from this package.
+package packet
 
 import (
 	"encoding/binary"
@@ -8,9 +17,11 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
-// Sentinel errors of PacketDecoder.Decode; callers test them with
+// Sentinel errors of Decoder.Decode; callers test them with
 // errors.Is. The errors Decode returns wrap one of them with the layer at
 // fault, and their text does not depend on the packet, so a caller can
 // count them by message.
@@ -119,31 +130,31 @@ const (
 	portGeneve = 6081 // RFC 8926
 )
 
-// PacketDecoder turns captured frames into TCP segments. It is a
+// Decoder turns captured frames into TCP segments. It is a
 // hand-written decoder for exactly what an FTP analysis needs: the link
 // layers of common captures, IPv4 and IPv6 (with fragments reassembled)
 // and the TCP header. It never allocates per packet, is several times
 // faster than a general-purpose layer parser, and reads every length
 // field as hostile.
 //
-// A PacketDecoder is not safe for concurrent use; use one per capture.
-type PacketDecoder struct {
+// A Decoder is not safe for concurrent use; use one per capture.
+type Decoder struct {
 	defrag   defragmenter
 	linkErrs map[layers.LinkType]error
 }
 
-// DecoderOption configures a PacketDecoder.
-type DecoderOption func(*PacketDecoder)
+// Option configures a Decoder.
+type Option func(*Decoder)
 
 // WithDefragLimits bounds IP fragment reassembly (see DefragLimits).
-func WithDefragLimits(l DefragLimits) DecoderOption {
-	return func(d *PacketDecoder) { d.defrag.init(l) }
+func WithDefragLimits(l DefragLimits) Option {
+	return func(d *Decoder) { d.defrag.init(l) }
 }
 
-// NewPacketDecoder returns a decoder with DefaultDefragLimits unless an
+// NewDecoder returns a decoder with DefaultDefragLimits unless an
 // option says otherwise.
-func NewPacketDecoder(opts ...DecoderOption) *PacketDecoder {
-	d := &PacketDecoder{linkErrs: make(map[layers.LinkType]error)}
+func NewDecoder(opts ...Option) *Decoder {
+	d := &Decoder{linkErrs: make(map[layers.LinkType]error)}
 	d.defrag.init(DefaultDefragLimits())
 	for _, o := range opts {
 		o(d)
@@ -152,7 +163,7 @@ func NewPacketDecoder(opts ...DecoderOption) *PacketDecoder {
 }
 
 // DefragStats returns the IP reassembly counters so far.
-func (d *PacketDecoder) DefragStats() DefragStats { return d.defrag.stats() }
+func (d *Decoder) DefragStats() DefragStats { return d.defrag.stats() }
 
 // Decode decodes one frame of link type lt captured at ts. It returns
 // ok=true with p filled when the frame is a TCP segment, ok=false and a nil
@@ -167,7 +178,7 @@ func (d *PacketDecoder) DefragStats() DefragStats { return d.defrag.stats() }
 // to the IP length, so link-layer padding and trailers never reach it;
 // WireLen is the TCP payload length the IP header gives, larger than
 // len(Payload) when the capture's snap length cut the frame.
-func (d *PacketDecoder) Decode(lt layers.LinkType, data []byte, ts time.Time, p *Packet) (ok bool, err error) {
+func (d *Decoder) Decode(lt layers.LinkType, data []byte, ts time.Time, p *tcp.Segment) (ok bool, err error) {
 	d.defrag.release()
 	switch lt {
 	case layers.LinkTypeEthernet:
@@ -197,7 +208,7 @@ func (d *PacketDecoder) Decode(lt layers.LinkType, data []byte, ts time.Time, p 
 }
 
 // unsupported returns the error for link type lt, made once per type.
-func (d *PacketDecoder) unsupported(lt layers.LinkType) error {
+func (d *Decoder) unsupported(lt layers.LinkType) error {
 	if err, ok := d.linkErrs[lt]; ok {
 		return err
 	}
@@ -213,7 +224,7 @@ func (d *PacketDecoder) unsupported(lt layers.LinkType) error {
 }
 
 // ethernet decodes an Ethernet II or IEEE 802.3 frame.
-func (d *PacketDecoder) ethernet(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) ethernet(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	if len(data) < 14 {
 		return false, errEthernetShort
 	}
@@ -240,7 +251,7 @@ func (d *PacketDecoder) ethernet(data []byte, ts time.Time, p *Packet, depth int
 // etherType dispatches on an EtherType: IP, VLAN tags (IEEE 802.1Q C-tags,
 // 802.1ad S-tags and the pre-standard QinQ types, stacked up to
 // maxVLANTags), MPLS and PPPoE sessions.
-func (d *PacketDecoder) etherType(et uint16, data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) etherType(et uint16, data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	for tags := 0; ; tags++ {
 		switch et {
 		case etIPv4:
@@ -279,7 +290,7 @@ func (d *PacketDecoder) etherType(et uint16, data []byte, ts time.Time, p *Packe
 // its first nibble, as every analyser must: 4 is IPv4, 6 is IPv6, 0 is the
 // pseudowire control word of Ethernet over MPLS (RFC 4448), anything else
 // is not followed.
-func (d *PacketDecoder) mpls(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) mpls(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	for n := 0; ; n++ {
 		if n == maxMPLSLabels {
 			return false, errMPLSDepth
@@ -316,7 +327,7 @@ func (d *PacketDecoder) mpls(data []byte, ts time.Time, p *Packet, depth int) (b
 // ppp decodes LINKTYPE_PPP and LINKTYPE_PPP_HDLC (RFC 1661, RFC 1662):
 // optional address and control bytes 0xff 0x03, then the protocol, one
 // byte when compressed (RFC 1661 6.5).
-func (d *PacketDecoder) ppp(data []byte, ts time.Time, p *Packet) (bool, error) {
+func (d *Decoder) ppp(data []byte, ts time.Time, p *tcp.Segment) (bool, error) {
 	if len(data) >= 2 && data[0] == 0xff && data[1] == 0x03 {
 		data = data[2:]
 	}
@@ -333,7 +344,7 @@ func (d *PacketDecoder) ppp(data []byte, ts time.Time, p *Packet) (bool, error) 
 }
 
 // pppProto dispatches on a PPP protocol number.
-func (d *PacketDecoder) pppProto(proto uint16, data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) pppProto(proto uint16, data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	switch proto {
 	case 0x0021:
 		return d.ipv4(data, ts, p, depth)
@@ -346,7 +357,7 @@ func (d *PacketDecoder) pppProto(proto uint16, data []byte, ts time.Time, p *Pac
 // sll decodes the Linux cooked header v1 (LINKTYPE_LINUX_SLL): packet type,
 // ARPHRD type, address length, 8 address bytes, protocol (an EtherType for
 // the usual ARPHRD types).
-func (d *PacketDecoder) sll(data []byte, ts time.Time, p *Packet) (bool, error) {
+func (d *Decoder) sll(data []byte, ts time.Time, p *tcp.Segment) (bool, error) {
 	if len(data) < 16 {
 		return false, errSLLShort
 	}
@@ -359,7 +370,7 @@ func (d *PacketDecoder) sll(data []byte, ts time.Time, p *Packet) (bool, error) 
 // sll2 decodes the Linux cooked header v2 (LINKTYPE_LINUX_SLL2): protocol,
 // reserved, interface index, ARPHRD type, packet type, address length, 8
 // address bytes.
-func (d *PacketDecoder) sll2(data []byte, ts time.Time, p *Packet) (bool, error) {
+func (d *Decoder) sll2(data []byte, ts time.Time, p *tcp.Segment) (bool, error) {
 	if len(data) < 20 {
 		return false, errSLLShort
 	}
@@ -378,7 +389,7 @@ const arphrdNetlink = 824
 // AF_INET6 differs by system (pcap-linktype(7)): 24 on NetBSD and OpenBSD,
 // 28 on FreeBSD, 30 on macOS; 10 (Linux) and 23 (Windows, Npcap) are
 // accepted too. The IP version nibble must agree.
-func (d *PacketDecoder) loopback(data []byte, ts time.Time, p *Packet) (bool, error) {
+func (d *Decoder) loopback(data []byte, ts time.Time, p *tcp.Segment) (bool, error) {
 	if len(data) < 4 {
 		return false, errNullShort
 	}
@@ -397,7 +408,7 @@ func (d *PacketDecoder) loopback(data []byte, ts time.Time, p *Packet) (bool, er
 }
 
 // rawIP decodes a frame that starts with an IP header of either version.
-func (d *PacketDecoder) rawIP(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) rawIP(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	if len(data) == 0 {
 		return false, errIPv4Short
 	}
@@ -415,7 +426,7 @@ func (d *PacketDecoder) rawIP(data []byte, ts time.Time, p *Packet, depth int) (
 // unreliable). A total length of 0 is taken as "the captured length", as
 // Wireshark does: hosts with TCP segmentation offload capture their own
 // outgoing super-packets that way.
-func (d *PacketDecoder) ipv4(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) ipv4(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	if len(data) < 20 {
 		return false, errIPv4Short
 	}
@@ -484,7 +495,7 @@ func carriesTCP(proto uint8, v6 bool) bool {
 // next header" and mobility end the decoding as "not TCP". A payload
 // length of 0 (a jumbogram, RFC 2675, or an offloaded super-packet) is
 // taken as "the captured length".
-func (d *PacketDecoder) ipv6(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) ipv6(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	if len(data) < 40 {
 		return false, errIPv6Short
 	}
@@ -564,10 +575,10 @@ func (d *PacketDecoder) ipv6(data []byte, ts time.Time, p *Packet, depth int) (b
 
 // transport decodes the IP payload: TCP, or one of the tunnels followed.
 // buf is the captured payload, wire its length on the wire.
-func (d *PacketDecoder) transport(proto uint8, buf []byte, wire int, src, dst netip.Addr, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) transport(proto uint8, buf []byte, wire int, src, dst netip.Addr, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	switch proto {
 	case protoTCP:
-		return tcp(buf, wire, src, dst, ts, p)
+		return tcpSegment(buf, wire, src, dst, ts, p)
 	case protoIPv4, protoIPv6, protoGRE, protoUDP, protoAH:
 	default:
 		return false, nil
@@ -600,7 +611,7 @@ func (d *PacketDecoder) transport(proto uint8, buf []byte, wire int, src, dst ne
 // RFC 2890) and what it carries: IP, Ethernet (transparent bridging) and
 // ERSPAN types I, II and III. Version 1 (PPTP) and the source-routed form
 // of RFC 1701 are not followed.
-func (d *PacketDecoder) gre(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) gre(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	if len(data) < 4 {
 		return false, errGREShort
 	}
@@ -655,7 +666,7 @@ func (d *PacketDecoder) gre(data []byte, ts time.Time, p *Packet, depth int) (bo
 // (VXLAN, as AWS Traffic Mirroring sends it, and Geneve), on their IANA
 // ports; other UDP is not TCP. Fragmented UDP is not reassembled, so an
 // overlay packet is only decoded when it arrives whole.
-func (d *PacketDecoder) udp(data []byte, ts time.Time, p *Packet, depth int) (bool, error) {
+func (d *Decoder) udp(data []byte, ts time.Time, p *tcp.Segment, depth int) (bool, error) {
 	if len(data) < 8 {
 		return false, errUDPShort
 	}
@@ -693,9 +704,9 @@ func (d *PacketDecoder) udp(data []byte, ts time.Time, p *Packet, depth int) (bo
 	return false, nil
 }
 
-// tcp decodes a TCP header (RFC 9293 3.1) and fills p. seg is the captured
+// tcpSegment decodes a TCP header (RFC 9293 3.1) and fills p. seg is the captured
 // segment, wire its length on the wire (from the IP header).
-func tcp(seg []byte, wire int, src, dst netip.Addr, ts time.Time, p *Packet) (bool, error) {
+func tcpSegment(seg []byte, wire int, src, dst netip.Addr, ts time.Time, p *tcp.Segment) (bool, error) {
 	if len(seg) < 20 {
 		return false, errTCPShort
 	}
@@ -710,13 +721,13 @@ func tcp(seg []byte, wire int, src, dst netip.Addr, ts time.Time, p *Packet) (bo
 	// header carrying timestamps) leaves the fixed header whole: the
 	// segment still counts in sequence space, with no captured payload.
 	capHL := min(hl, len(seg))
-	*p = Packet{
+	*p = tcp.Segment{
 		TS:      ts,
 		Src:     netip.AddrPortFrom(src, binary.BigEndian.Uint16(seg)),
 		Dst:     netip.AddrPortFrom(dst, binary.BigEndian.Uint16(seg[2:])),
 		Seq:     binary.BigEndian.Uint32(seg[4:]),
 		Ack:     binary.BigEndian.Uint32(seg[8:]),
-		Flags:   Flags(seg[13]) & (FIN | SYN | RST | PSH | ACK),
+		Flags:   tcp.Flags(seg[13]) & (tcp.FIN | tcp.SYN | tcp.RST | tcp.PSH | tcp.ACK),
 		Payload: seg[capHL:],
 		WireLen: wire - hl,
 	}
