@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -573,5 +574,31 @@ func BenchmarkDecode(b *testing.B) {
 				_, _ = src, dst
 			}
 		})
+	}
+}
+
+// TestLinkTable: every link type of the table is decoded (none falls
+// through to "unsupported"), no value has two rows, and the README's list
+// of link types names each row, so the list and the table cannot drift.
+func TestLinkTable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	seen := map[layers.LinkType]string{}
+	for _, lk := range links {
+		if !strings.Contains(text, lk.name) {
+			t.Errorf("README does not name link type %q", lk.name)
+		}
+		for _, lt := range lk.types {
+			if other, dup := seen[lt]; dup {
+				t.Errorf("link type %d in rows %q and %q", lt, other, lk.name)
+			}
+			seen[lt] = lk.name
+			if _, err := NewDecoder().Decode(lt, nil, pkTS, new(tcp.Segment)); errors.Is(err, ErrUnsupportedLink) {
+				t.Errorf("%s (%d): %v", lk.name, lt, err)
+			}
+		}
 	}
 }
