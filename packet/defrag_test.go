@@ -3,6 +3,7 @@ package packet
 import (
 	"bytes"
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -395,4 +396,49 @@ func TestDefragTunnel(t *testing.T) {
 		t.Fatalf("%d segments", len(segs))
 	}
 	pkCheck(t, &segs[0], pkWant6(body))
+}
+
+// TestFragmentOf: FragmentOf names the datagram of every fragment Decode
+// would reassemble, without reassembling (the decoder's counters stay at
+// zero and a later Decode of the same fragments completes the datagram),
+// and says false for a whole packet, a fragment of UDP and a fragment the
+// snap length cut.
+func TestFragmentOf(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789abcdef"), 250)
+	whole4 := pkSer(t, pkV4TCP(body)...)
+	v4 := pkFrags4(t, whole4, 1480, 0x4242)
+	v6 := pkFrags6(t, pkSer(t, pkV6TCP(body)...), 40, 6, 1448, 0xabcdef)
+	pkSetNext6(v6, 6)
+	cli4, srv4 := netip.AddrFrom4([4]byte(pkCli4.To4())), netip.AddrFrom4([4]byte(pkSrv4.To4()))
+	cli6, srv6 := netip.AddrFrom16([16]byte(pkCli6)), netip.AddrFrom16([16]byte(pkSrv6))
+
+	d := NewDecoder()
+	check := func(name string, frames [][]byte, want DatagramID) {
+		t.Helper()
+		for i, f := range frames {
+			if got, ok := d.FragmentOf(layers.LinkTypeRaw, f); !ok || got != want {
+				t.Errorf("%s fragment %d: %+v %v, want %+v", name, i, got, ok, want)
+			}
+		}
+	}
+	check("IPv4", v4, DatagramID{Src: cli4, Dst: srv4, ID: 0x4242, Proto: 6})
+	check("IPv6", v6, DatagramID{Src: cli6, Dst: srv6, ID: 0xabcdef, V6: true})
+	if st := d.DefragStats(); st != (DefragStats{}) {
+		t.Errorf("FragmentOf changed the reassembly: %+v", st)
+	}
+	if segs := pkFeed(t, d, pkTS, v4...); len(segs) != 1 {
+		t.Errorf("Decode after FragmentOf: %d segments", len(segs))
+	}
+
+	udp := bytes.Clone(v4[0])
+	udp[9] = 17
+	cut := v4[0][:len(v4[0])-1]
+	for name, f := range map[string][]byte{"whole": whole4, "UDP": udp, "cut": cut} {
+		if got, ok := d.FragmentOf(layers.LinkTypeRaw, f); ok {
+			t.Errorf("%s: %+v, want no fragment", name, got)
+		}
+	}
+	if st := d.DefragStats(); st.Cut != 0 {
+		t.Errorf("FragmentOf counted a cut fragment: %+v", st)
+	}
 }

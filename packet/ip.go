@@ -83,11 +83,11 @@ func (d *Decoder) ipv4(data []byte, ts time.Time, p *tcp.Segment, depth int) (bo
 			return false, nil
 		}
 		if end < total {
-			d.defrag.cut()
+			d.cutFragment()
 			return false, nil
 		}
-		key := fragKey{src: src, dst: dst, id: uint32(binary.BigEndian.Uint16(data[4:])), proto: proto}
-		whole, _, done := d.defrag.add(key, int(frag&0x1fff)*8, frag&0x2000 != 0, payload, proto, ts)
+		key := DatagramID{Src: src, Dst: dst, ID: uint32(binary.BigEndian.Uint16(data[4:])), Proto: proto}
+		whole, _, done := d.fragment(key, int(frag&0x1fff)*8, frag&0x2000 != 0, payload, proto, ts)
 		if !done {
 			return false, nil
 		}
@@ -169,11 +169,11 @@ func (d *Decoder) ipv6(data []byte, ts time.Time, p *tcp.Segment, depth int) (bo
 				return false, nil
 			}
 			if len(buf) < wire {
-				d.defrag.cut()
+				d.cutFragment()
 				return false, nil
 			}
-			key := fragKey{src: src, dst: dst, id: binary.BigEndian.Uint32(buf[4:]), v6: true}
-			whole, wholeNH, done := d.defrag.add(key, int(off&0xfff8), off&1 != 0, buf[8:], next, ts)
+			key := DatagramID{Src: src, Dst: dst, ID: binary.BigEndian.Uint32(buf[4:]), V6: true}
+			whole, wholeNH, done := d.fragment(key, int(off&0xfff8), off&1 != 0, buf[8:], next, ts)
 			if !done {
 				return false, nil
 			}

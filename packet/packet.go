@@ -86,6 +86,13 @@ const (
 type Decoder struct {
 	defrag   defragmenter
 	linkErrs map[layers.LinkType]error
+
+	// peeking is set while FragmentOf walks a frame: a fragment then ends
+	// the walk with its datagram in peeked, instead of going to defrag.
+	peeking  bool
+	peeked   DatagramID
+	peekedOK bool
+	scratch  tcp.Segment
 }
 
 // Option configures a Decoder.
@@ -145,4 +152,40 @@ func (d *Decoder) unsupported(lt layers.LinkType) error {
 	}
 	d.linkErrs[lt] = err
 	return err
+}
+
+// FragmentOf reports whether a frame carries an IP fragment that Decode
+// hands to IP reassembly, and which datagram it belongs to, without
+// reassembling anything: a consumer that keeps frames (live -w) can then
+// keep a datagram's fragments with the frame that completes it. Fragments
+// Decode does not reassemble (of a protocol that cannot carry TCP, or cut
+// by the snap length) and frames that do not decode give false. Inside a
+// tunnel the first fragment header met counts, as in Decode.
+func (d *Decoder) FragmentOf(lt layers.LinkType, data []byte) (DatagramID, bool) {
+	lk := linkOf(lt)
+	if lk == nil {
+		return DatagramID{}, false
+	}
+	d.peeking, d.peekedOK = true, false
+	_, _ = lk.decode(d, data, time.Time{}, &d.scratch, 0)
+	d.peeking = false
+	return d.peeked, d.peekedOK
+}
+
+// fragment hands an IP fragment to the defragmenter; under FragmentOf it
+// records the fragment's datagram instead and the walk ends there.
+func (d *Decoder) fragment(key DatagramID, off int, more bool, frag []byte, proto uint8, ts time.Time) (whole []byte, wholeProto uint8, done bool) {
+	if d.peeking {
+		d.peeked, d.peekedOK = key, true
+		return nil, 0, false
+	}
+	return d.defrag.add(key, off, more, frag, proto, ts)
+}
+
+// cutFragment counts a fragment the snap length cut short, which cannot
+// be reassembled (FragmentOf counts nothing).
+func (d *Decoder) cutFragment() {
+	if !d.peeking {
+		d.defrag.cut()
+	}
 }
