@@ -21,11 +21,11 @@ const (
 	// connection (port reuse after a close the capture missed) rather
 	// than a stray SYN.
 	reuseQuiet = time.Second
-	// tombstoneLinger is how long a closed connection stays in the table
+	// closedLinger is how long a closed connection stays in the table
 	// (at most Limits.IdleTimeout) so that its late packets, such as the
 	// last ACK after both FINs, do not start a new connection: twice the
 	// maximum segment lifetime of RFC 9293 section 3.4.2.
-	tombstoneLinger = 4 * time.Minute
+	closedLinger = 4 * time.Minute
 )
 
 // AssemblerStats are the assembler's counters, for the run summary and for
@@ -37,7 +37,7 @@ type AssemblerStats struct {
 	// Factory returned nil for.
 	Conns, ConnsIgnored int64
 	// ConnsOpen is how many connections are tracked now (closed ones
-	// waiting out tombstoneLinger excluded); ConnsPeak its maximum.
+	// waiting out closedLinger excluded); ConnsPeak its maximum.
 	ConnsOpen, ConnsPeak int
 	// Closes counts Close reasons, indexed by CloseReason (index 0 is
 	// unused). Connections without a Stream are counted too.
@@ -137,8 +137,8 @@ type AssemblerStats struct {
 //     Close(CloseFIN) if it saw a FIN, else Close(CloseReused), and a new
 //     connection starts.
 //
-// A closed connection stays in the table as a tombstone (a grave of about
-// a hundred bytes; the Conn is released) for a while
+// A closed connection lingers in the table as a closedConn (about a
+// hundred bytes; the Conn is released) for a while
 // (4 minutes, at most IdleTimeout) so that its late packets are dropped
 // instead of starting a phantom connection.
 //
@@ -196,10 +196,10 @@ type Assembler struct {
 	factory Factory
 	limits  Limits
 	conns   map[connKey]*Conn
-	// graves are the closed connections still lingering, by key and
-	// (buried) in close-time order; conns and graves never share a key.
-	graves map[connKey]*grave
-	buried graveList
+	// closed are the closed connections still lingering, by key and
+	// (lingering) in close-time order; conns and closed never share a key.
+	closed    map[connKey]*closedConn
+	lingering closedList
 	// live is ordered by last activity (head: least recent).
 	live   connList
 	lastID uint64
@@ -237,9 +237,9 @@ func NewAssembler(f Factory, l Limits) *Assembler {
 		factory:    f,
 		limits:     l,
 		conns:      make(map[connKey]*Conn, min(l.MaxConns, 1024)),
-		graves:     make(map[connKey]*grave, min(l.MaxConns, 1024)),
+		closed:     make(map[connKey]*closedConn, min(l.MaxConns, 1024)),
 		idleNs:     int64(l.IdleTimeout),
-		lingerNs:   int64(min(l.IdleTimeout, tombstoneLinger)),
+		lingerNs:   int64(min(l.IdleTimeout, closedLinger)),
 		histBudget: l.MaxBuffer / 2,
 		pool:       pool{maxIdle: l.MaxBuffer},
 	}
@@ -276,12 +276,12 @@ func (a *Assembler) Process(p *tcp.Segment) {
 	c := a.conns[key]
 	switch {
 	case c == nil:
-		if g := a.graves[key]; g != nil {
+		if g := a.closed[key]; g != nil {
 			if !syn || !g.newISN(p) {
 				a.stats.PacketsAfterClose++
 				return
 			}
-			a.forget(g)
+			a.forgetClosed(g)
 			a.stats.PortReuses++
 		}
 	case syn && !ack && a.newISN(c, p):
@@ -314,8 +314,8 @@ func (a *Assembler) Flush(ts time.Time) {
 		a.closeConn(c, endReason(c, CloseCaptureEnd), ts)
 	}
 	clear(a.conns)
-	clear(a.graves)
-	a.live, a.buried = connList{}, graveList{}
+	clear(a.closed)
+	a.live, a.lingering = connList{}, closedList{}
 }
 
 // Advance moves the capture clock to now without a packet and closes the

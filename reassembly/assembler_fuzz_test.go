@@ -132,12 +132,12 @@ func (ck *fzChecker) checkAssembler() {
 	if a.histBytes > a.histBudget {
 		ck.t.Fatalf("history %d, budget %d", a.histBytes, a.histBudget)
 	}
-	if len(a.conns)+len(a.graves) > a.limits.MaxConns || len(a.conns) != a.live.n || len(a.graves) != a.buried.n {
-		ck.t.Fatalf("table %d+%d graves, live %d, buried %d, limit %d", len(a.conns), len(a.graves), a.live.n, a.buried.n, a.limits.MaxConns)
+	if len(a.conns)+len(a.closed) > a.limits.MaxConns || len(a.conns) != a.live.n || len(a.closed) != a.lingering.n {
+		ck.t.Fatalf("table %d+%d closed, live %d, lingering %d, limit %d", len(a.conns), len(a.closed), a.live.n, a.lingering.n, a.limits.MaxConns)
 	}
 	sum := 0
 	for c := a.live.head; c != nil; c = c.state.next {
-		if a.conns[c.state.key] != c || a.graves[c.state.key] != nil {
+		if a.conns[c.state.key] != c || a.closed[c.state.key] != nil {
 			ck.t.Fatalf("conn %d: live list out of sync", c.ID)
 		}
 		if c.state.bufCost > a.limits.MaxConnBuffer {
@@ -163,9 +163,9 @@ func (ck *fzChecker) checkAssembler() {
 		ck.t.Fatalf("buffered %d, connections hold %d", a.buffered, sum)
 	}
 	last := int64(0)
-	for g := a.buried.head; g != nil; g = g.next {
-		if a.graves[g.key] != g || a.conns[g.key] != nil || g.lastNs < last {
-			ck.t.Fatalf("grave %v: list out of sync", g.key)
+	for g := a.lingering.head; g != nil; g = g.next {
+		if a.closed[g.key] != g || a.conns[g.key] != nil || g.lastNs < last {
+			ck.t.Fatalf("closed connection %v: list out of sync", g.key)
 		}
 		last = g.lastNs
 	}

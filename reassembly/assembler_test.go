@@ -184,7 +184,7 @@ func TestAssemblerTranscripts(t *testing.T) {
 				asDown(11, tcp.ACK|tcp.PSH, 1, 9, "331 ok\r\n"),
 				asUp(12, tcp.FIN|tcp.ACK, 9, 9, ""),
 				asDown(13, tcp.FIN|tcp.ACK, 9, 10, ""),
-				asUp(14, tcp.ACK, 10, 10, ""), // tombstone: no new connection
+				asUp(14, tcp.ACK, 10, 10, ""), // lingering closed: no new connection
 			}),
 			noEnd: true,
 			want: []string{asHdr,
@@ -539,12 +539,12 @@ func TestAssemblerLifecycle(t *testing.T) {
 				"close 2 capture_end c>s=0/0/1 s>c=0/0/0"},
 		},
 		{
-			name:   "a tombstone is forgotten after lingering",
+			name:   "a closed connection is forgotten after lingering",
 			limits: idle,
 			pkts: asCat(asHandshake(), []tcp.Segment{
 				asUp(10, tcp.FIN|tcp.ACK, 1, 1, ""),
 				asDown(11, tcp.FIN|tcp.ACK, 1, 2, ""),
-				asUp(5000, tcp.ACK, 2, 2, ""),  // still a tombstone: dropped
+				asUp(5000, tcp.ACK, 2, 2, ""),  // still lingering: dropped
 				asUp(10012, tcp.ACK, 2, 2, ""), // forgotten: a new connection
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", "close 1 fin c>s=0/0/3 s>c=0/0/2",
@@ -566,7 +566,7 @@ func TestAssemblerLifecycle(t *testing.T) {
 				"close 3 capture_end c>s=0/0/1 s>c=0/0/0"},
 		},
 		{
-			name:   "a full table drops tombstones before live connections",
+			name:   "a full table drops lingering closed connections before live ones",
 			limits: two,
 			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),

@@ -16,7 +16,7 @@ func endReason(c *Conn, r CloseReason) CloseReason {
 }
 
 // expire closes the connections idle longer than the timeout and forgets
-// the tombstones that lingered long enough. Both lists are ordered by
+// the closed connections that lingered long enough. Both lists are ordered by
 // time, so only their heads are looked at.
 func (a *Assembler) expire(ts time.Time) {
 	for c := a.live.head; c != nil && a.nowNs-c.state.lastNs > a.idleNs; c = a.live.head {
@@ -24,8 +24,8 @@ func (a *Assembler) expire(ts time.Time) {
 		a.live.remove(c)
 		delete(a.conns, c.state.key)
 	}
-	for g := a.buried.head; g != nil && a.nowNs-g.lastNs > a.lingerNs; g = a.buried.head {
-		a.forget(g)
+	for g := a.lingering.head; g != nil && a.nowNs-g.lastNs > a.lingerNs; g = a.lingering.head {
+		a.forgetClosed(g)
 	}
 }
 
@@ -33,7 +33,7 @@ func (a *Assembler) expire(ts time.Time) {
 // what c's direction from p.Src already synchronized: a retransmitted SYN
 // carries the same ISN. A SYN from a side not heard from yet
 // (simultaneous open, or a SYN-ACK after a lost SYN) is part of c. (A
-// closed connection answers with grave.newISN.)
+// closed connection answers with closedConn.newISN.)
 func (a *Assembler) newISN(c *Conn, p *tcp.Segment) bool {
 	h := &c.state.dir[dirOf(c, p)]
 	if !h.init {
@@ -64,7 +64,7 @@ func (a *Assembler) replace(c *Conn, ts time.Time) bool {
 // open creates the connection of p's first packet and offers it to the
 // Factory.
 func (a *Assembler) open(key connKey, p *tcp.Segment) *Conn {
-	if len(a.conns)+len(a.graves) >= a.limits.MaxConns {
+	if len(a.conns)+len(a.closed) >= a.limits.MaxConns {
 		a.makeRoom(p.TS)
 	}
 	a.lastID++
@@ -96,11 +96,11 @@ func (a *Assembler) open(key connKey, p *tcp.Segment) *Conn {
 	return c
 }
 
-// makeRoom frees a table entry: the oldest tombstone if any, else the
+// makeRoom frees a table entry: the oldest closed connection if any, else the
 // least recently active connection.
 func (a *Assembler) makeRoom(ts time.Time) {
-	if g := a.buried.head; g != nil {
-		a.forget(g)
+	if g := a.lingering.head; g != nil {
+		a.forgetClosed(g)
 		return
 	}
 	c := a.live.head
@@ -110,10 +110,10 @@ func (a *Assembler) makeRoom(ts time.Time) {
 	delete(a.conns, c.state.key)
 }
 
-// forget drops a grave.
-func (a *Assembler) forget(g *grave) {
-	a.buried.remove(g)
-	delete(a.graves, g.key)
+// forgetClosed drops a closed connection from the table.
+func (a *Assembler) forgetClosed(g *closedConn) {
+	a.lingering.remove(g)
+	delete(a.closed, g.key)
 }
 
 // touch marks c as the most recently active connection.
@@ -130,14 +130,14 @@ func dirOf(c *Conn, p *tcp.Segment) Dir {
 	return ServerToClient
 }
 
-// finish closes c and keeps its grave (a tombstone) for late packets.
+// finish closes c and lets it linger as a closedConn for late packets.
 func (a *Assembler) finish(c *Conn, reason CloseReason, ts time.Time) {
 	a.closeConn(c, reason, ts)
 	a.live.remove(c)
 	delete(a.conns, c.state.key)
-	g := bury(c, a.nowNs)
-	a.graves[g.key] = g
-	a.buried.pushBack(g)
+	g := newClosedConn(c, a.nowNs)
+	a.closed[g.key] = g
+	a.lingering.pushBack(g)
 }
 
 // closeConn delivers what c still holds, releases its memory and calls

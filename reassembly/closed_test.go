@@ -9,13 +9,14 @@ import (
 	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
-// TestGraves: a closed connection leaves only a small grave in the table,
-// which still drops its late packets and its retransmitted SYN, gives way
-// to a SYN with a new ISN, and goes after tombstoneLinger; memory after
-// thousands of closes is the graves', not the connections'.
-func TestGraves(t *testing.T) {
-	if sz := unsafe.Sizeof(grave{}); sz > 128 || sz*8 > unsafe.Sizeof(Conn{}) {
-		t.Errorf("a grave is %d bytes, a Conn %d: a tombstone should cost a fraction of a connection", sz, unsafe.Sizeof(Conn{}))
+// TestClosedConns: a closed connection leaves only a small closedConn in
+// the table, which still drops its late packets and its retransmitted
+// SYN, gives way to a SYN with a new ISN, and goes after closedLinger;
+// memory after thousands of closes is the closedConns', not the
+// connections'.
+func TestClosedConns(t *testing.T) {
+	if sz := unsafe.Sizeof(closedConn{}); sz > 128 || sz*8 > unsafe.Sizeof(Conn{}) {
+		t.Errorf("a closedConn is %d bytes, a Conn %d: it should cost a fraction of a connection", sz, unsafe.Sizeof(Conn{}))
 	}
 	const n = 2000
 	a := NewAssembler(&nopStream{mode: Reassemble}, Limits{})
@@ -34,8 +35,8 @@ func TestGraves(t *testing.T) {
 			a.Process(&p)
 		}
 	}
-	if len(a.conns) != 0 || len(a.graves) != n || a.buried.n != n {
-		t.Fatalf("after %d closes: %d connections, %d graves (%d buried)", n, len(a.conns), len(a.graves), a.buried.n)
+	if len(a.conns) != 0 || len(a.closed) != n || a.lingering.n != n {
+		t.Fatalf("after %d closes: %d connections, %d closed (%d lingering)", n, len(a.conns), len(a.closed), a.lingering.n)
 	}
 
 	before := a.Stats()
@@ -55,37 +56,37 @@ func TestGraves(t *testing.T) {
 
 	reuse := asSeg(n+1, cli(8), asSrv, tcp.SYN, 123456, 0, "")
 	a.Process(&reuse)
-	if st := a.Stats(); st.PortReuses != 1 || st.Conns != before.Conns+1 || len(a.graves) != n-1 || a.graves[keyOf(cli(8), asSrv)] != nil {
-		t.Errorf("port reuse: reuses %d, conns +%d, graves %d", st.PortReuses, st.Conns-before.Conns, len(a.graves))
+	if st := a.Stats(); st.PortReuses != 1 || st.Conns != before.Conns+1 || len(a.closed) != n-1 || a.closed[keyOf(cli(8), asSrv)] != nil {
+		t.Errorf("port reuse: reuses %d, conns +%d, closed %d", st.PortReuses, st.Conns-before.Conns, len(a.closed))
 	}
 
-	// Past the linger, one packet expires every grave.
+	// Past the linger, one packet expires every closed connection.
 	later := asSeg(n, cli(n+1), asSrv, tcp.SYN, 1, 0, "")
-	later.TS = later.TS.Add(tombstoneLinger + time.Second)
+	later.TS = later.TS.Add(closedLinger + time.Second)
 	a.Process(&later)
-	if len(a.graves) != 0 || a.buried.n != 0 || a.buried.head != nil {
-		t.Errorf("after the linger: %d graves left", len(a.graves))
+	if len(a.closed) != 0 || a.lingering.n != 0 || a.lingering.head != nil {
+		t.Errorf("after the linger: %d closed left", len(a.closed))
 	}
 }
 
-// TestGravesMakeRoom: graves count against Limits.MaxConns and are the
-// first to go when the table is full, before any live connection.
-func TestGravesMakeRoom(t *testing.T) {
+// TestClosedConnsMakeRoom: closed connections count against
+// Limits.MaxConns and are the first to go when the table is full, before any live connection.
+func TestClosedConnsMakeRoom(t *testing.T) {
 	a := NewAssembler(&nopStream{mode: Reassemble}, Limits{MaxConns: 3})
 	c1 := netip.MustParseAddrPort("192.0.2.1:1001")
 	c2 := netip.MustParseAddrPort("192.0.2.2:1002")
 	c3 := netip.MustParseAddrPort("192.0.2.3:1003")
 	pkts := []tcp.Segment{
 		asSeg(0, c1, asSrv, tcp.SYN, 10, 0, ""),
-		asSeg(1, c1, asSrv, tcp.RST, 11, 0, ""), // c1 closed: a grave
+		asSeg(1, c1, asSrv, tcp.RST, 11, 0, ""), // c1 closed: lingers
 		asSeg(2, c2, asSrv, tcp.SYN, 20, 0, ""),
 		asSeg(3, c3, asSrv, tcp.SYN, 30, 0, ""),
-		asSeg(4, asCli, asSrv, tcp.SYN, 40, 0, ""), // full: c1's grave goes
+		asSeg(4, asCli, asSrv, tcp.SYN, 40, 0, ""), // full: closed c1 goes
 	}
 	for i := range pkts {
 		a.Process(&pkts[i])
 	}
-	if len(a.conns) != 3 || len(a.graves) != 0 || a.Stats().LimitHits["max_conns"] != 0 {
-		t.Errorf("table: %d live, %d graves, max_conns hits %d; want 3, 0, 0", len(a.conns), len(a.graves), a.Stats().LimitHits["max_conns"])
+	if len(a.conns) != 3 || len(a.closed) != 0 || a.Stats().LimitHits["max_conns"] != 0 {
+		t.Errorf("table: %d live, %d closed, max_conns hits %d; want 3, 0, 0", len(a.conns), len(a.closed), a.Stats().LimitHits["max_conns"])
 	}
 }
