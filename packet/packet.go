@@ -92,7 +92,8 @@ type Decoder struct {
 	peeking  bool
 	peeked   DatagramID
 	peekedOK bool
-	scratch  tcp.Segment
+	// scratch is the segment a FragmentOf walk may fill; nobody reads it.
+	scratch tcp.Segment
 }
 
 // Option configures a Decoder.

@@ -71,6 +71,12 @@ func FuzzDecode(f *testing.F) {
 			n := min(int(binary.BigEndian.Uint16(data)), len(data)-2)
 			frame := data[2 : 2+n]
 			data = data[2+n:]
+			// FragmentOf only looks: the reassembly is left as it was.
+			before := d.DefragStats()
+			d.FragmentOf(layers.LinkType(lt), frame)
+			if after := d.DefragStats(); after != before {
+				t.Fatalf("FragmentOf changed the reassembly: %+v -> %+v", before, after)
+			}
 			ok, err := d.Decode(layers.LinkType(lt), frame, ts, &p)
 			pkCheckDecoded(t, d, ok, err, &p)
 		}
