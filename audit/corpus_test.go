@@ -10,6 +10,8 @@ import (
 	"github.com/ftpsniff/ftpsniff/audit"
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -37,9 +39,9 @@ func analyze(t *testing.T, path string) []*decoder.Session {
 	cfg.OnSession = func(s *decoder.Session) { sessions = append(sessions, s) }
 	an := decoder.NewAnalyzer(cfg)
 	asm := reassembly.NewAssembler(an, reassembly.DefaultLimits())
-	pd := reassembly.NewPacketDecoder()
+	pd := packet.NewDecoder()
 	var (
-		pkt  reassembly.Packet
+		pkt  tcp.Segment
 		last time.Time
 	)
 	for {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -31,8 +32,8 @@ func (w *wire) tick() time.Time {
 	return w.now
 }
 
-func (w *wire) send(src, dst netip.AddrPort, seq, ack uint32, fl reassembly.Flags, payload string) {
-	p := reassembly.Packet{
+func (w *wire) send(src, dst netip.AddrPort, seq, ack uint32, fl tcp.Flags, payload string) {
+	p := tcp.Segment{
 		TS: w.tick(), Src: src, Dst: dst, Seq: seq, Ack: ack, Flags: fl,
 		Payload: []byte(payload), WireLen: len(payload),
 	}
@@ -42,26 +43,26 @@ func (w *wire) send(src, dst netip.AddrPort, seq, ack uint32, fl reassembly.Flag
 // connect runs a three-way handshake from a to b.
 func (w *wire) connect(a, b string) *tcpConn {
 	c := &tcpConn{w: w, a: netip.MustParseAddrPort(a), b: netip.MustParseAddrPort(b), seqA: 1000, seqB: 5000}
-	w.send(c.a, c.b, c.seqA, 0, reassembly.SYN, "")
-	w.send(c.b, c.a, c.seqB, c.seqA+1, reassembly.SYN|reassembly.ACK, "")
+	w.send(c.a, c.b, c.seqA, 0, tcp.SYN, "")
+	w.send(c.b, c.a, c.seqB, c.seqA+1, tcp.SYN|tcp.ACK, "")
 	c.seqA++
 	c.seqB++
-	w.send(c.a, c.b, c.seqA, c.seqB, reassembly.ACK, "")
+	w.send(c.a, c.b, c.seqA, c.seqB, tcp.ACK, "")
 	return c
 }
 
 // fromA and fromB send payload with PSH|ACK; the peer acknowledges it.
 func (c *tcpConn) fromA(s string) *tcpConn {
-	c.w.send(c.a, c.b, c.seqA, c.seqB, reassembly.PSH|reassembly.ACK, s)
+	c.w.send(c.a, c.b, c.seqA, c.seqB, tcp.PSH|tcp.ACK, s)
 	c.seqA += uint32(len(s))
-	c.w.send(c.b, c.a, c.seqB, c.seqA, reassembly.ACK, "")
+	c.w.send(c.b, c.a, c.seqB, c.seqA, tcp.ACK, "")
 	return c
 }
 
 func (c *tcpConn) fromB(s string) *tcpConn {
-	c.w.send(c.b, c.a, c.seqB, c.seqA, reassembly.PSH|reassembly.ACK, s)
+	c.w.send(c.b, c.a, c.seqB, c.seqA, tcp.PSH|tcp.ACK, s)
 	c.seqB += uint32(len(s))
-	c.w.send(c.a, c.b, c.seqA, c.seqB, reassembly.ACK, "")
+	c.w.send(c.a, c.b, c.seqA, c.seqB, tcp.ACK, "")
 	return c
 }
 
@@ -72,9 +73,9 @@ func (c *tcpConn) loseA(n int) *tcpConn {
 }
 
 func (c *tcpConn) fin() {
-	c.w.send(c.a, c.b, c.seqA, c.seqB, reassembly.FIN|reassembly.ACK, "")
-	c.w.send(c.b, c.a, c.seqB, c.seqA+1, reassembly.FIN|reassembly.ACK, "")
-	c.w.send(c.a, c.b, c.seqA+1, c.seqB+1, reassembly.ACK, "")
+	c.w.send(c.a, c.b, c.seqA, c.seqB, tcp.FIN|tcp.ACK, "")
+	c.w.send(c.b, c.a, c.seqB, c.seqA+1, tcp.FIN|tcp.ACK, "")
+	c.w.send(c.a, c.b, c.seqA+1, c.seqB+1, tcp.ACK, "")
 }
 
 func TestEndToEndThroughAssembler(t *testing.T) {
@@ -193,13 +194,13 @@ func FuzzEndToEnd(f *testing.F) {
 		for len(in) >= 4 {
 			k := int(in[0]) % len(eps)
 			ep := eps[k]
-			fl := reassembly.Flags(in[1])
+			fl := tcp.Flags(in[1])
 			off := uint32(in[2])
 			n := min(int(in[3]), len(in)-4)
 			payload := in[4 : 4+n]
 			in = in[4+n:]
 			now = now.Add(time.Millisecond)
-			p := reassembly.Packet{TS: now, Src: ep[0], Dst: ep[1], Seq: 1000 + seq[k] + off, Ack: 1, Flags: fl,
+			p := tcp.Segment{TS: now, Src: ep[0], Dst: ep[1], Seq: 1000 + seq[k] + off, Ack: 1, Flags: fl,
 				Payload: payload, WireLen: len(payload)}
 			seq[k] += uint32(len(payload))
 			as.Process(&p)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -155,8 +157,8 @@ func recordDialogues(tb testing.TB, path string) []*dialogue {
 	defer src.Close()
 	rec := &recorder{}
 	asm := reassembly.NewAssembler(rec, reassembly.DefaultLimits())
-	pd := reassembly.NewPacketDecoder()
-	var p reassembly.Packet
+	pd := packet.NewDecoder()
+	var p tcp.Segment
 	var last time.Time
 	for {
 		f, err := src.Next()

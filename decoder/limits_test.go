@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -64,11 +65,11 @@ func (e *e2e) finish() limitRun {
 // outOfOrderB sends s from b at offset off past b's next byte, with no
 // acknowledgment: a segment after a hole the capture missed.
 func (c *tcpConn) outOfOrderB(off uint32, s string) {
-	c.w.send(c.b, c.a, c.seqB+off, c.seqA, reassembly.PSH|reassembly.ACK, s)
+	c.w.send(c.b, c.a, c.seqB+off, c.seqA, tcp.PSH|tcp.ACK, s)
 }
 
 func (c *tcpConn) outOfOrderA(off uint32, s string) {
-	c.w.send(c.a, c.b, c.seqA+off, c.seqB, reassembly.PSH|reassembly.ACK, s)
+	c.w.send(c.a, c.b, c.seqA+off, c.seqB, tcp.PSH|tcp.ACK, s)
 }
 
 // e2eLogin plays a greeting and a login on a control connection.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -34,50 +35,50 @@ func (tl *timeline) name(t time.Time) string {
 // open runs a handshake from a to b and names its segments.
 func (tl *timeline) open(a, b, name string) *tcpConn {
 	c := &tcpConn{w: tl.w, a: netip.MustParseAddrPort(a), b: netip.MustParseAddrPort(b), seqA: 1000, seqB: 5000}
-	tl.w.send(c.a, c.b, c.seqA, 0, reassembly.SYN, "")
+	tl.w.send(c.a, c.b, c.seqA, 0, tcp.SYN, "")
 	tl.mark(name + ".syn")
-	tl.w.send(c.b, c.a, c.seqB, c.seqA+1, reassembly.SYN|reassembly.ACK, "")
+	tl.w.send(c.b, c.a, c.seqB, c.seqA+1, tcp.SYN|tcp.ACK, "")
 	tl.mark(name + ".synack")
 	c.seqA++
 	c.seqB++
-	tl.w.send(c.a, c.b, c.seqA, c.seqB, reassembly.ACK, "")
+	tl.w.send(c.a, c.b, c.seqA, c.seqB, tcp.ACK, "")
 	tl.mark(name + ".ack")
 	return c
 }
 
 // finA and finB send a FIN from one side and name it.
 func (tl *timeline) finA(c *tcpConn, name string) {
-	tl.w.send(c.a, c.b, c.seqA, c.seqB, reassembly.FIN|reassembly.ACK, "")
+	tl.w.send(c.a, c.b, c.seqA, c.seqB, tcp.FIN|tcp.ACK, "")
 	c.seqA++
 	tl.mark(name)
 }
 
 func (tl *timeline) finB(c *tcpConn, name string) {
-	tl.w.send(c.b, c.a, c.seqB, c.seqA, reassembly.FIN|reassembly.ACK, "")
+	tl.w.send(c.b, c.a, c.seqB, c.seqA, tcp.FIN|tcp.ACK, "")
 	c.seqB++
 	tl.mark(name)
 }
 
 // rstA and rstB send a reset from one side and name it.
 func (tl *timeline) rstA(c *tcpConn, name string) {
-	tl.w.send(c.a, c.b, c.seqA, 0, reassembly.RST, "")
+	tl.w.send(c.a, c.b, c.seqA, 0, tcp.RST, "")
 	tl.mark(name)
 }
 
 func (tl *timeline) rstB(c *tcpConn, name string) {
-	tl.w.send(c.b, c.a, c.seqB, 0, reassembly.RST, "")
+	tl.w.send(c.b, c.a, c.seqB, 0, tcp.RST, "")
 	tl.mark(name)
 }
 
 // dataB sends payload from b without the peer's ACK and names it.
 func (tl *timeline) dataB(c *tcpConn, s, name string) {
-	tl.w.send(c.b, c.a, c.seqB, c.seqA, reassembly.PSH|reassembly.ACK, s)
+	tl.w.send(c.b, c.a, c.seqB, c.seqA, tcp.PSH|tcp.ACK, s)
 	c.seqB += uint32(len(s))
 	tl.mark(name)
 }
 
 func (tl *timeline) dataA(c *tcpConn, s, name string) {
-	tl.w.send(c.a, c.b, c.seqA, c.seqB, reassembly.PSH|reassembly.ACK, s)
+	tl.w.send(c.a, c.b, c.seqA, c.seqB, tcp.PSH|tcp.ACK, s)
 	c.seqA += uint32(len(s))
 	tl.mark(name)
 }
@@ -169,7 +170,7 @@ func TestSegmentTimes(t *testing.T) {
 				ctl.fromA("STOR up\r\n")
 				d := tl.open("192.0.2.10:50001", "198.51.100.20:50000", "d")
 				ctl.fromB("150 Ok to send data.\r\n")
-				tl.w.send(d.b, d.a, d.seqB, d.seqA, reassembly.ACK, "")
+				tl.w.send(d.b, d.a, d.seqB, d.seqA, tcp.ACK, "")
 				tl.mark("d.bare")
 				tl.dataA(d, "payload", "d.first")
 				tl.finA(d, "d.cfin")

@@ -1,6 +1,10 @@
 package reassembly
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
+)
 
 // TestDeliveredAndAcked: Conn.Delivered counts delivered and lost bytes
 // per direction from the first byte after the SYN, and Conn.Acked is the
@@ -10,11 +14,11 @@ func TestDeliveredAndAcked(t *testing.T) {
 	var conn *Conn
 	r := newAsRec()
 	a := NewAssembler(r, Limits{})
-	pkts := asCat(asHandshake(), []Packet{
-		asDown(3, PSH|ACK, 1, 1, "220 ready\r\n"),          // offsets 0-10
-		asUp(4, PSH|ACK, 1, 12, "USER u\r\n"),              // acks the greeting
-		asUp(6, PSH|ACK, 9, 12+14, "PASS p\r\n"),           // acks a reply the capture lost
-		asDown(7, PSH|ACK, 12+14, 17, "230 logged in\r\n"), // after the 14 lost bytes
+	pkts := asCat(asHandshake(), []tcp.Segment{
+		asDown(3, tcp.PSH|tcp.ACK, 1, 1, "220 ready\r\n"),          // offsets 0-10
+		asUp(4, tcp.PSH|tcp.ACK, 1, 12, "USER u\r\n"),              // acks the greeting
+		asUp(6, tcp.PSH|tcp.ACK, 9, 12+14, "PASS p\r\n"),           // acks a reply the capture lost
+		asDown(7, tcp.PSH|tcp.ACK, 12+14, 17, "230 logged in\r\n"), // after the 14 lost bytes
 	})
 	for i := range pkts {
 		a.Process(&pkts[i])

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // Each benchmark op is one step of asTransfer: two 1448-byte data
@@ -30,10 +32,10 @@ func BenchmarkIgnore(b *testing.B)               { benchTransfer(b, Ignore, fals
 func BenchmarkManyConns(b *testing.B) {
 	const n = 10000
 	a := NewAssembler(&nopStream{mode: Count}, DefaultLimits())
-	pkts := make([]Packet, n)
+	pkts := make([]tcp.Segment, n)
 	for i := range pkts {
 		src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}), uint16(10000+i))
-		pkts[i] = Packet{TS: asT0, Src: src, Dst: asSrv, Flags: ACK, Seq: 1, Payload: make([]byte, 100), WireLen: 100}
+		pkts[i] = tcp.Segment{TS: asT0, Src: src, Dst: asSrv, Flags: tcp.ACK, Seq: 1, Payload: make([]byte, 100), WireLen: 100}
 	}
 	ts := asT0
 	for i := range pkts { // create the connections before measuring

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // fzByte is the content of the byte at sequence number seq in every
@@ -130,12 +132,12 @@ func (ck *fzChecker) checkAssembler() {
 	if a.histBytes > a.histBudget {
 		ck.t.Fatalf("history %d, budget %d", a.histBytes, a.histBudget)
 	}
-	if len(a.conns)+len(a.graves) > a.limits.MaxConns || len(a.conns) != a.live.n || len(a.graves) != a.buried.n {
-		ck.t.Fatalf("table %d+%d graves, live %d, buried %d, limit %d", len(a.conns), len(a.graves), a.live.n, a.buried.n, a.limits.MaxConns)
+	if len(a.conns)+len(a.closed) > a.limits.MaxConns || len(a.conns) != a.live.n || len(a.closed) != a.lingering.n {
+		ck.t.Fatalf("table %d+%d closed, live %d, lingering %d, limit %d", len(a.conns), len(a.closed), a.live.n, a.lingering.n, a.limits.MaxConns)
 	}
 	sum := 0
 	for c := a.live.head; c != nil; c = c.state.next {
-		if a.conns[c.state.key] != c || a.graves[c.state.key] != nil {
+		if a.conns[c.state.key] != c || a.closed[c.state.key] != nil {
 			ck.t.Fatalf("conn %d: live list out of sync", c.ID)
 		}
 		if c.state.bufCost > a.limits.MaxConnBuffer {
@@ -161,9 +163,9 @@ func (ck *fzChecker) checkAssembler() {
 		ck.t.Fatalf("buffered %d, connections hold %d", a.buffered, sum)
 	}
 	last := int64(0)
-	for g := a.buried.head; g != nil; g = g.next {
-		if a.graves[g.key] != g || a.conns[g.key] != nil || g.lastNs < last {
-			ck.t.Fatalf("grave %v: list out of sync", g.key)
+	for g := a.lingering.head; g != nil; g = g.next {
+		if a.closed[g.key] != g || a.conns[g.key] != nil || g.lastNs < last {
+			ck.t.Fatalf("closed connection %v: list out of sync", g.key)
 		}
 		last = g.lastNs
 	}
@@ -220,35 +222,35 @@ func fuzzAssembler(t *testing.T, in []byte) {
 		for ; len(in) >= 5; in = in[5:] {
 			m := &models[min(int(in[0]&3), 2)]
 			side := int(in[0]>>2) & 1
-			flags := Flags(0)
-			for bit, fl := range []Flags{SYN, ACK, FIN, RST} {
+			flags := tcp.Flags(0)
+			for bit, fl := range []tcp.Flags{tcp.SYN, tcp.ACK, tcp.FIN, tcp.RST} {
 				if in[0]&(8<<bit) != 0 {
 					flags |= fl
 				}
 			}
 			corrupt := in[0]&0x80 != 0
-			if flags&SYN != 0 && corrupt {
+			if flags&tcp.SYN != 0 && corrupt {
 				m.isn[side] += 0x10000000
 				m.pos[side] = 0
 				corrupt = false
 			}
 			off := m.pos[side] + int64(int8(in[1]))*8
 			seq := m.isn[side] + 1 + uint32(off)
-			if flags&SYN != 0 {
+			if flags&tcp.SYN != 0 {
 				seq = m.isn[side]
 			}
 			n := int(in[2] & 0x3f)
 			keep := max(0, n-int(in[2]>>6)*5)
 			for i := range n {
 				payload[i] = fzByte(seq + uint32(i))
-				if flags&SYN != 0 {
+				if flags&tcp.SYN != 0 {
 					payload[i] = fzByte(seq + 1 + uint32(i))
 				}
 				if corrupt {
 					payload[i] = ^payload[i]
 				}
 			}
-			if flags&SYN == 0 {
+			if flags&tcp.SYN == 0 {
 				m.pos[side] = max(m.pos[side], off+int64(n))
 			}
 			ack := m.isn[1-side] + 1 + uint32(m.pos[1-side]+int64(int8(in[3]))*8)
@@ -261,7 +263,7 @@ func fuzzAssembler(t *testing.T, in []byte) {
 				}
 				ck.mode = Mode(mc - 5)
 			}
-			p := Packet{TS: ts, Src: m.ep[side], Dst: m.ep[1-side], Seq: seq, Ack: ack, Flags: flags,
+			p := tcp.Segment{TS: ts, Src: m.ep[side], Dst: m.ep[1-side], Seq: seq, Ack: ack, Flags: flags,
 				Payload: payload[:keep], WireLen: n}
 			ck.a.Process(&p)
 			ck.checkAssembler()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // Documentation addresses only (RFC 5737, RFC 3849).
@@ -106,45 +108,45 @@ func (s *asStream) Close(c *Conn, reason CloseReason, ts time.Time) {
 }
 
 // asSeg builds a packet at ms milliseconds after asT0.
-func asSeg(ms int, src, dst netip.AddrPort, f Flags, seq, ack uint32, data string) Packet {
-	return Packet{TS: asT0.Add(time.Duration(ms) * time.Millisecond), Src: src, Dst: dst,
+func asSeg(ms int, src, dst netip.AddrPort, f tcp.Flags, seq, ack uint32, data string) tcp.Segment {
+	return tcp.Segment{TS: asT0.Add(time.Duration(ms) * time.Millisecond), Src: src, Dst: dst,
 		Flags: f, Seq: seq, Ack: ack, Payload: []byte(data), WireLen: len(data)}
 }
 
 // asUp and asDown build packets of the default connection; seq and ack are
 // relative to the ISNs (1 is the first data byte after a SYN).
-func asUp(ms int, f Flags, seq, ack uint32, data string) Packet {
+func asUp(ms int, f tcp.Flags, seq, ack uint32, data string) tcp.Segment {
 	return asSeg(ms, asCli, asSrv, f, asCISN+seq, asSISN+ack, data)
 }
 
-func asDown(ms int, f Flags, seq, ack uint32, data string) Packet {
+func asDown(ms int, f tcp.Flags, seq, ack uint32, data string) tcp.Segment {
 	return asSeg(ms, asSrv, asCli, f, asSISN+seq, asCISN+ack, data)
 }
 
 // asHandshake is a complete three-way handshake of the default connection.
-func asHandshake() []Packet {
-	return []Packet{
-		asUp(0, SYN, 0, 0, ""),
-		asDown(1, SYN|ACK, 0, 1, ""),
-		asUp(2, ACK, 1, 1, ""),
+func asHandshake() []tcp.Segment {
+	return []tcp.Segment{
+		asUp(0, tcp.SYN, 0, 0, ""),
+		asDown(1, tcp.SYN|tcp.ACK, 0, 1, ""),
+		asUp(2, tcp.ACK, 1, 1, ""),
 	}
 }
 
 // asCut marks p as cut by a snaplen: only keep bytes were captured.
-func asCut(p Packet, keep int) Packet {
+func asCut(p tcp.Segment, keep int) tcp.Segment {
 	p.Payload = p.Payload[:keep]
 	return p
 }
 
-func asCat(parts ...[]Packet) []Packet {
-	var out []Packet
+func asCat(parts ...[]tcp.Segment) []tcp.Segment {
+	var out []tcp.Segment
 	for _, p := range parts {
 		out = append(out, p...)
 	}
 	return out
 }
 
-func asRun(r *asRec, l Limits, pkts []Packet, flush bool) *Assembler {
+func asRun(r *asRec, l Limits, pkts []tcp.Segment, flush bool) *Assembler {
 	a := NewAssembler(r, l)
 	for i := range pkts {
 		a.Process(&pkts[i])
@@ -171,18 +173,18 @@ func TestAssemblerTranscripts(t *testing.T) {
 		name   string
 		mode   Mode
 		limits Limits
-		pkts   []Packet
+		pkts   []tcp.Segment
 		noEnd  bool // no Flush at the end
 		want   []string
 	}{
 		{
 			name: "handshake rtt data and fin both sides",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK|PSH, 1, 1, "USER a\r\n"),
-				asDown(11, ACK|PSH, 1, 9, "331 ok\r\n"),
-				asUp(12, FIN|ACK, 9, 9, ""),
-				asDown(13, FIN|ACK, 9, 10, ""),
-				asUp(14, ACK, 10, 10, ""), // tombstone: no new connection
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK|tcp.PSH, 1, 1, "USER a\r\n"),
+				asDown(11, tcp.ACK|tcp.PSH, 1, 9, "331 ok\r\n"),
+				asUp(12, tcp.FIN|tcp.ACK, 9, 9, ""),
+				asDown(13, tcp.FIN|tcp.ACK, 9, 10, ""),
+				asUp(14, tcp.ACK, 10, 10, ""), // lingering closed: no new connection
 			}),
 			noEnd: true,
 			want: []string{asHdr,
@@ -194,37 +196,37 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "rtt measured from the retransmitted SYN",
-			pkts: []Packet{
-				asUp(0, SYN, 0, 0, ""),
-				asUp(1000, SYN, 0, 0, ""),
-				asDown(1001, SYN|ACK, 0, 1, ""),
-				asUp(1005, ACK, 1, 1, ""),
+			pkts: []tcp.Segment{
+				asUp(0, tcp.SYN, 0, 0, ""),
+				asUp(1000, tcp.SYN, 0, 0, ""),
+				asDown(1001, tcp.SYN|tcp.ACK, 0, 1, ""),
+				asUp(1005, tcp.ACK, 1, 1, ""),
 			},
 			want: []string{asHdr, "handshake 1 rtt=5ms", "close 1 capture_end c>s=0/0/3 s>c=0/0/1"},
 		},
 		{
 			name: "handshake needs the ack of the server isn",
-			pkts: []Packet{
-				asUp(0, SYN, 0, 0, ""),
-				asDown(1, SYN|ACK, 0, 1, ""),
-				asUp(2, ACK, 1, 7, ""),
+			pkts: []tcp.Segment{
+				asUp(0, tcp.SYN, 0, 0, ""),
+				asDown(1, tcp.SYN|tcp.ACK, 0, 1, ""),
+				asUp(2, tcp.ACK, 1, 7, ""),
 			},
 			want: []string{asHdr, "close 1 capture_end c>s=0/0/2 s>c=0/0/1"},
 		},
 		{
 			name: "syn-ack first: its receiver is the client",
-			pkts: []Packet{
-				asDown(1, SYN|ACK, 0, 1, ""),
-				asUp(2, ACK, 1, 1, ""),
-				asUp(3, ACK, 1, 1, "x"),
+			pkts: []tcp.Segment{
+				asDown(1, tcp.SYN|tcp.ACK, 0, 1, ""),
+				asUp(2, tcp.ACK, 1, 1, ""),
+				asUp(3, tcp.ACK, 1, 1, "x"),
 			},
 			want: []string{asHdr, `data 1 c>s "x"`, "close 1 capture_end c>s=1/0/2 s>c=0/0/1"},
 		},
 		{
 			name: "no syn: the lower port is the server",
-			pkts: []Packet{
-				asDown(0, ACK, 1, 1, "220 hi\r\n"),
-				asUp(1, ACK, 1, 9, "USER"),
+			pkts: []tcp.Segment{
+				asDown(0, tcp.ACK, 1, 1, "220 hi\r\n"),
+				asUp(1, tcp.ACK, 1, 9, "USER"),
 			},
 			want: []string{
 				"new 1 192.0.2.10:40000>198.51.100.20:21 syn=false",
@@ -235,8 +237,8 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "no syn, equal ports: the destination is the server",
-			pkts: []Packet{
-				asSeg(0, netip.MustParseAddrPort("203.0.113.5:2000"), netip.MustParseAddrPort("192.0.2.1:2000"), ACK, 1, 1, "a"),
+			pkts: []tcp.Segment{
+				asSeg(0, netip.MustParseAddrPort("203.0.113.5:2000"), netip.MustParseAddrPort("192.0.2.1:2000"), tcp.ACK, 1, 1, "a"),
 			},
 			want: []string{
 				"new 1 203.0.113.5:2000>192.0.2.1:2000 syn=false",
@@ -246,10 +248,10 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "out of order is delivered in order",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 4, 1, "def"),
-				asUp(11, ACK, 7, 1, "ghi"),
-				asUp(12, ACK, 1, 1, "abc"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 4, 1, "def"),
+				asUp(11, tcp.ACK, 7, 1, "ghi"),
+				asUp(12, tcp.ACK, 1, 1, "abc"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abc"`, `data 1 c>s "defghi"`, // contiguous buffered segments share a buffer
@@ -257,12 +259,12 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "duplicates are dropped",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abc"),
-				asUp(11, ACK, 1, 1, "abc"),
-				asUp(12, ACK, 7, 1, "ghi"),
-				asUp(13, ACK, 7, 1, "ghi"),
-				asUp(14, ACK, 4, 1, "def"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abc"),
+				asUp(11, tcp.ACK, 1, 1, "abc"),
+				asUp(12, tcp.ACK, 7, 1, "ghi"),
+				asUp(13, tcp.ACK, 7, 1, "ghi"),
+				asUp(14, tcp.ACK, 4, 1, "def"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abc"`, `data 1 c>s "def"`, `data 1 c>s "ghi"`,
@@ -270,9 +272,9 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "overlap with the same content",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 3, 1, "cdef"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 3, 1, "cdef"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, `data 1 c>s "ef"`,
@@ -280,9 +282,9 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "overlap with delivered bytes that differ: first copy kept",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 3, 1, "XYef"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 3, 1, "XYef"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, `data 1 c>s "ef"`, "anomaly 1 c>s retransmission_conflict",
@@ -290,10 +292,10 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "overlap with buffered bytes that differ",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 5, 1, "efgh"),
-				asUp(11, ACK, 7, 1, "XXij"),
-				asUp(12, ACK, 1, 1, "abcd"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 5, 1, "efgh"),
+				asUp(11, tcp.ACK, 7, 1, "XXij"),
+				asUp(12, tcp.ACK, 1, 1, "abcd"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				"anomaly 1 c>s retransmission_conflict",
@@ -302,20 +304,20 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "keepalive byte is not a conflict",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 4, 1, "\x00"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 4, 1, "\x00"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", `data 1 c>s "abcd"`,
 				"close 1 capture_end c>s=4/0/4 s>c=0/0/1"},
 		},
 		{
 			name: "hole proven by the receiver's ack",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 9, 1, "ijkl"),
-				asDown(12, ACK, 1, 13, ""),
-				asUp(13, ACK, 13, 1, "mn"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 9, 1, "ijkl"),
+				asDown(12, tcp.ACK, 1, 13, ""),
+				asUp(13, tcp.ACK, 13, 1, "mn"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, "gap 1 c>s 4", `data 1 c>s "ijkl"`, `data 1 c>s "mn"`,
@@ -323,10 +325,10 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "ack seen before the data it follows",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asDown(11, ACK, 1, 9, ""),
-				asUp(12, ACK, 9, 1, "ijkl"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asDown(11, tcp.ACK, 1, 9, ""),
+				asUp(12, tcp.ACK, 9, 1, "ijkl"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, "gap 1 c>s 4", `data 1 c>s "ijkl"`,
@@ -334,11 +336,11 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "hole filled late",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 9, 1, "ijkl"),
-				asDown(12, ACK, 1, 5, ""),
-				asUp(13, ACK, 5, 1, "efgh"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 9, 1, "ijkl"),
+				asDown(12, tcp.ACK, 1, 5, ""),
+				asUp(13, tcp.ACK, 5, 1, "efgh"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, `data 1 c>s "efgh"`, `data 1 c>s "ijkl"`,
@@ -346,11 +348,11 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "hole before a fin waits for the ack of the fin",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, FIN|ACK, 9, 1, "ijkl"),
-				asDown(12, FIN|ACK, 1, 5, ""),
-				asUp(13, ACK, 5, 1, "efgh"), // the retransmission still makes it
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.FIN|tcp.ACK, 9, 1, "ijkl"),
+				asDown(12, tcp.FIN|tcp.ACK, 1, 5, ""),
+				asUp(13, tcp.ACK, 5, 1, "efgh"), // the retransmission still makes it
 			}),
 			noEnd: true,
 			want: []string{asHdr, "handshake 1 rtt=2ms",
@@ -359,10 +361,10 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "hole at fin never filled: the ack of the fin proves it",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, FIN|ACK, 9, 1, "ijkl"),
-				asDown(12, FIN|ACK, 1, 14, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.FIN|tcp.ACK, 9, 1, "ijkl"),
+				asDown(12, tcp.FIN|tcp.ACK, 1, 14, ""),
 			}),
 			noEnd: true,
 			want: []string{asHdr, "handshake 1 rtt=2ms",
@@ -371,9 +373,9 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "hole at capture end",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 9, 1, "ijkl"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 9, 1, "ijkl"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, "gap 1 c>s 4", `data 1 c>s "ijkl"`,
@@ -381,11 +383,11 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "rst flushes the holes and closes",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 9, 1, "ijkl"),
-				asDown(12, RST|ACK, 1, 5, ""),
-				asUp(13, ACK, 13, 1, "late"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 9, 1, "ijkl"),
+				asDown(12, tcp.RST|tcp.ACK, 1, 5, ""),
+				asUp(13, tcp.ACK, 13, 1, "late"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "abcd"`, "gap 1 c>s 4", `data 1 c>s "ijkl"`,
@@ -393,20 +395,20 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "one-sided fin then capture end",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "bye"),
-				asUp(11, FIN|ACK, 4, 1, ""),
-				asDown(12, ACK, 1, 5, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "bye"),
+				asUp(11, tcp.FIN|tcp.ACK, 4, 1, ""),
+				asDown(12, tcp.ACK, 1, 5, ""),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", `data 1 c>s "bye"`,
 				"close 1 fin c>s=3/0/4 s>c=0/0/2"},
 		},
 		{
 			name: "mid-stream start, peer ack before the first segment",
-			pkts: []Packet{
-				asUp(0, ACK, 1, 100, "NOOP\r\n"),
-				asDown(1, ACK, 104, 7, "ok\r\n"), // bytes 100..103 of the server were missed
-				asUp(2, ACK, 7, 108, ""),         // the client had them: a gap
+			pkts: []tcp.Segment{
+				asUp(0, tcp.ACK, 1, 100, "NOOP\r\n"),
+				asDown(1, tcp.ACK, 104, 7, "ok\r\n"), // bytes 100..103 of the server were missed
+				asUp(2, tcp.ACK, 7, 108, ""),         // the client had them: a gap
 			},
 			want: []string{
 				"new 1 192.0.2.10:40000>198.51.100.20:21 syn=false",
@@ -416,9 +418,9 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "mid-stream start, earlier bytes arrive after the first segment",
-			pkts: []Packet{
-				asUp(0, ACK, 11, 1, "later"),
-				asUp(1, ACK, 1, 1, "early....."),
+			pkts: []tcp.Segment{
+				asUp(0, tcp.ACK, 11, 1, "later"),
+				asUp(1, tcp.ACK, 1, 1, "early....."),
 			},
 			want: []string{
 				"new 1 192.0.2.10:40000>198.51.100.20:21 syn=false",
@@ -428,11 +430,11 @@ func TestAssemblerTranscripts(t *testing.T) {
 		{
 			name:   "per-connection buffer limit skips the first hole",
 			limits: small,
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "a"),
-				asUp(11, ACK, 3, 1, "c"),
-				asUp(12, ACK, 5, 1, "e"),
-				asUp(13, ACK, 7, 1, "g"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "a"),
+				asUp(11, tcp.ACK, 3, 1, "c"),
+				asUp(12, tcp.ACK, 5, 1, "e"),
+				asUp(13, tcp.ACK, 7, 1, "g"),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				`data 1 c>s "a"`,
@@ -442,10 +444,10 @@ func TestAssemblerTranscripts(t *testing.T) {
 		},
 		{
 			name: "snaplen cut in order and out of order",
-			pkts: asCat(asHandshake(), []Packet{
-				asCut(asUp(10, ACK, 1, 1, "abcdef"), 2),
-				asCut(asUp(11, ACK, 13, 1, "mnopqr"), 3),
-				asCut(asUp(12, ACK, 7, 1, "ghijkl"), 6),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asCut(asUp(10, tcp.ACK, 1, 1, "abcdef"), 2),
+				asCut(asUp(11, tcp.ACK, 13, 1, "mnopqr"), 3),
+				asCut(asUp(12, tcp.ACK, 7, 1, "ghijkl"), 6),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
 				"anomaly 1 c>s snaplen_cut", `data 1 c>s "ab"`, "gap 1 c>s 4",
@@ -455,11 +457,11 @@ func TestAssemblerTranscripts(t *testing.T) {
 		{
 			name: "count mode: accounting only",
 			mode: Count,
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, ACK, 9, 1, "ijkl"),
-				asUp(12, ACK, 9, 1, "ijkl"),
-				asCut(asUp(13, ACK, 13, 1, "mnop"), 1),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.ACK, 9, 1, "ijkl"),
+				asUp(12, tcp.ACK, 9, 1, "ijkl"),
+				asCut(asUp(13, tcp.ACK, 13, 1, "mnop"), 1),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", "anomaly 1 c>s snaplen_cut",
 				"close 1 capture_end c>s=16/7/6 s>c=0/0/1"},
@@ -467,10 +469,10 @@ func TestAssemblerTranscripts(t *testing.T) {
 		{
 			name: "ignore mode: only close",
 			mode: Ignore,
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abcd"),
-				asUp(11, FIN|ACK, 5, 1, ""),
-				asDown(12, FIN|ACK, 1, 6, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abcd"),
+				asUp(11, tcp.FIN|tcp.ACK, 5, 1, ""),
+				asDown(12, tcp.FIN|tcp.ACK, 1, 6, ""),
 			}),
 			noEnd: true,
 			want:  []string{asHdr, "close 1 fin c>s=4/0/4 s>c=0/0/2"},
@@ -491,8 +493,8 @@ func TestAssemblerTranscripts(t *testing.T) {
 }
 
 // syn builds a SYN from src to the default server with ISN isn.
-func asSYN(ms int, src netip.AddrPort, isn uint32) Packet {
-	return asSeg(ms, src, asSrv, SYN, isn, 0, "")
+func asSYN(ms int, src netip.AddrPort, isn uint32) tcp.Segment {
+	return asSeg(ms, src, asSrv, tcp.SYN, isn, 0, "")
 }
 
 func TestAssemblerLifecycle(t *testing.T) {
@@ -508,13 +510,13 @@ func TestAssemblerLifecycle(t *testing.T) {
 		name    string
 		limits  Limits
 		decline map[uint64]bool
-		pkts    []Packet
+		pkts    []tcp.Segment
 		want    []string
 	}{
 		{
 			name:   "idle timeout on the capture clock",
 			limits: idle,
-			pkts: []Packet{
+			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),
 				asSYN(5000, asCli2, asCISN),
 				asSYN(10000, asCli3, asCISN), // conn 1 idle for exactly 10s: kept
@@ -528,8 +530,8 @@ func TestAssemblerLifecycle(t *testing.T) {
 		{
 			name:   "idle after a one-sided fin is a fin close",
 			limits: idle,
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, FIN|ACK, 1, 1, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.FIN|tcp.ACK, 1, 1, ""),
 				asSYN(20000, asCli2, asCISN),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms",
@@ -537,13 +539,13 @@ func TestAssemblerLifecycle(t *testing.T) {
 				"close 2 capture_end c>s=0/0/1 s>c=0/0/0"},
 		},
 		{
-			name:   "a tombstone is forgotten after lingering",
+			name:   "a closed connection is forgotten after lingering",
 			limits: idle,
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, FIN|ACK, 1, 1, ""),
-				asDown(11, FIN|ACK, 1, 2, ""),
-				asUp(5000, ACK, 2, 2, ""),  // still a tombstone: dropped
-				asUp(10012, ACK, 2, 2, ""), // forgotten: a new connection
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.FIN|tcp.ACK, 1, 1, ""),
+				asDown(11, tcp.FIN|tcp.ACK, 1, 2, ""),
+				asUp(5000, tcp.ACK, 2, 2, ""),  // still lingering: dropped
+				asUp(10012, tcp.ACK, 2, 2, ""), // forgotten: a new connection
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", "close 1 fin c>s=0/0/3 s>c=0/0/2",
 				"new 2 192.0.2.10:40000>198.51.100.20:21 syn=false",
@@ -552,7 +554,7 @@ func TestAssemblerLifecycle(t *testing.T) {
 		{
 			name:   "eviction of the least recently active",
 			limits: two,
-			pkts: []Packet{
+			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),
 				asSYN(1, asCli2, asCISN),
 				asSYN(2, asCli, asCISN), // touches conn 1
@@ -564,11 +566,11 @@ func TestAssemblerLifecycle(t *testing.T) {
 				"close 3 capture_end c>s=0/0/1 s>c=0/0/0"},
 		},
 		{
-			name:   "a full table drops tombstones before live connections",
+			name:   "a full table drops lingering closed connections before live ones",
 			limits: two,
-			pkts: []Packet{
+			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),
-				asSeg(1, asSrv, asCli, RST|ACK, 0, asCISN+1, ""),
+				asSeg(1, asSrv, asCli, tcp.RST|tcp.ACK, 0, asCISN+1, ""),
 				asSYN(2, asCli2, asCISN),
 				asSYN(3, asCli3, asCISN),
 			},
@@ -579,12 +581,12 @@ func TestAssemblerLifecycle(t *testing.T) {
 		{
 			name:   "total buffer limit",
 			limits: total,
-			pkts: []Packet{
+			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),
 				asSYN(1, asCli2, asCISN),
-				asSeg(2, asCli, asSrv, ACK, asCISN+2, 0, "b"),
-				asSeg(3, asCli2, asSrv, ACK, asCISN+2, 0, "B"),
-				asSeg(4, asCli, asSrv, ACK, asCISN+4, 0, "d"),
+				asSeg(2, asCli, asSrv, tcp.ACK, asCISN+2, 0, "b"),
+				asSeg(3, asCli2, asSrv, tcp.ACK, asCISN+2, 0, "B"),
+				asSeg(4, asCli, asSrv, tcp.ACK, asCISN+4, 0, "d"),
 			},
 			want: []string{asHdr, hdr2,
 				// The tiny budget leaves no room for retransmission-check
@@ -598,10 +600,10 @@ func TestAssemblerLifecycle(t *testing.T) {
 		},
 		{
 			name: "port reuse after a fin close",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, FIN|ACK, 1, 1, ""),
-				asDown(11, FIN|ACK, 1, 2, ""),
-				asUp(12, ACK, 2, 2, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.FIN|tcp.ACK, 1, 1, ""),
+				asDown(11, tcp.FIN|tcp.ACK, 1, 2, ""),
+				asUp(12, tcp.ACK, 2, 2, ""),
 				asSYN(13, asCli, 777),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", "close 1 fin c>s=0/0/3 s>c=0/0/2",
@@ -610,8 +612,8 @@ func TestAssemblerLifecycle(t *testing.T) {
 		},
 		{
 			name: "port reuse of a connection that saw one fin",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, FIN|ACK, 1, 1, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.FIN|tcp.ACK, 1, 1, ""),
 				asSYN(11, asCli, 777),
 			}),
 			want: []string{asHdr, "handshake 1 rtt=2ms", "close 1 fin c>s=0/0/3 s>c=0/0/1",
@@ -620,8 +622,8 @@ func TestAssemblerLifecycle(t *testing.T) {
 		},
 		{
 			name: "stray syn on an active connection, reuse once it is quiet",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "a"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "a"),
 				asSYN(500, asCli, 777),  // stray: dropped
 				asSYN(1000, asCli, 777), // still less than a second of silence
 				asSYN(1010, asCli, 777), // quiet for 1s: reuse
@@ -633,9 +635,9 @@ func TestAssemblerLifecycle(t *testing.T) {
 		},
 		{
 			name: "retransmitted syn after a reset is not a new connection",
-			pkts: []Packet{
+			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),
-				asDown(1, RST|ACK, 0, 1, ""),
+				asDown(1, tcp.RST|tcp.ACK, 0, 1, ""),
 				asSYN(1000, asCli, asCISN),
 			},
 			want: []string{asHdr, "close 1 rst c>s=0/0/1 s>c=0/0/1"},
@@ -643,11 +645,11 @@ func TestAssemblerLifecycle(t *testing.T) {
 		{
 			name:    "a declined connection is not offered again until reused",
 			decline: map[uint64]bool{1: true},
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(10, ACK, 1, 1, "abc"),
-				asUp(11, FIN|ACK, 4, 1, ""),
-				asDown(12, FIN|ACK, 1, 5, ""),
-				asUp(13, ACK, 5, 2, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(10, tcp.ACK, 1, 1, "abc"),
+				asUp(11, tcp.FIN|tcp.ACK, 4, 1, ""),
+				asDown(12, tcp.FIN|tcp.ACK, 1, 5, ""),
+				asUp(13, tcp.ACK, 5, 2, ""),
 				asSYN(14, asCli, 777),
 			}),
 			want: []string{"decline 1",
@@ -673,30 +675,30 @@ func TestAssemblerLifecycle(t *testing.T) {
 func TestModeSwitch(t *testing.T) {
 	r := newAsRec()
 	a := NewAssembler(r, DefaultLimits())
-	feed := func(ps ...Packet) {
+	feed := func(ps ...tcp.Segment) {
 		for i := range ps {
 			a.Process(&ps[i])
 		}
 	}
 	feed(asHandshake()...)
-	feed(asUp(10, ACK, 1, 1, "abcd"), asUp(11, ACK, 9, 1, "ijkl"))
+	feed(asUp(10, tcp.ACK, 1, 1, "abcd"), asUp(11, tcp.ACK, 9, 1, "ijkl"))
 	if got := a.Stats().Buffered; got == 0 {
 		t.Fatalf("nothing buffered before the switch")
 	}
 	r.streams[1].mode = Count
-	feed(asUp(12, ACK, 13, 1, "mnop"))
+	feed(asUp(12, tcp.ACK, 13, 1, "mnop"))
 	st := a.Stats()
 	if st.Buffered != 0 || st.History != 0 || st.ModeSwitchDropped != 4 {
 		t.Errorf("after leaving Reassemble: buffered %d, history %d, dropped %d; want 0, 0, 4",
 			st.Buffered, st.History, st.ModeSwitchDropped)
 	}
-	feed(asUp(13, ACK, 5, 1, "efgh"))
+	feed(asUp(13, tcp.ACK, 5, 1, "efgh"))
 	r.streams[1].mode = Reassemble
-	feed(asUp(14, ACK, 17, 1, "qrst"))
+	feed(asUp(14, tcp.ACK, 17, 1, "qrst"))
 	r.streams[1].mode = Ignore
-	feed(asUp(15, ACK, 21, 1, "uv"))
+	feed(asUp(15, tcp.ACK, 21, 1, "uv"))
 	r.streams[1].mode = Reassemble
-	feed(asUp(16, ACK, 23, 1, "wx"))
+	feed(asUp(16, tcp.ACK, 23, 1, "wx"))
 	a.Flush(asT0.Add(time.Second))
 	asCheck(t, r.log, []string{asHdr, "handshake 1 rtt=2ms",
 		`data 1 c>s "abcd"`,
@@ -709,12 +711,12 @@ func TestModeSwitch(t *testing.T) {
 // segments out of order across the wrap.
 func TestWraparound(t *testing.T) {
 	const isn = 0xFFFFFFF0
-	up := func(ms int, seq uint32, data string) Packet {
-		return asSeg(ms, asCli, asSrv, ACK, seq, asSISN+1, data)
+	up := func(ms int, seq uint32, data string) tcp.Segment {
+		return asSeg(ms, asCli, asSrv, tcp.ACK, seq, asSISN+1, data)
 	}
-	pkts := []Packet{
-		asSeg(0, asCli, asSrv, SYN, isn, 0, ""),
-		asDown(1, SYN|ACK, 0, 0, ""),
+	pkts := []tcp.Segment{
+		asSeg(0, asCli, asSrv, tcp.SYN, isn, 0, ""),
+		asDown(1, tcp.SYN|tcp.ACK, 0, 0, ""),
 		up(2, isn+1, "0123456789"),      // up to 0xFFFFFFFA
 		up(3, 0x00000005, "klmnopqrst"), // after the wrap, out of order
 		up(4, 0xFFFFFFFB, "abcdefghij"), // fills the hole across the wrap
@@ -776,19 +778,19 @@ func (s *sizeStream) Close(c *Conn, r CloseReason, ts time.Time) {
 // were captured, acknowledged as it goes.
 func TestBeyond4GiB(t *testing.T) {
 	const step = 1 << 30
-	var pkts []Packet
+	var pkts []tcp.Segment
 	pkts = append(pkts, asHandshake()...)
 	payload := strings.Repeat("x", 1000)
 	var off int64
 	for i := 0; i <= 5; i++ {
 		off = int64(i) * step
 		seq := uint32(int64(asCISN) + 1 + off)
-		pkts = append(pkts, asSeg(10+i, asCli, asSrv, ACK, seq, asSISN+1, payload))
-		pkts = append(pkts, asSeg(10+i, asSrv, asCli, ACK, asSISN+1, seq+1000, ""))
+		pkts = append(pkts, asSeg(10+i, asCli, asSrv, tcp.ACK, seq, asSISN+1, payload))
+		pkts = append(pkts, asSeg(10+i, asSrv, asCli, tcp.ACK, asSISN+1, seq+1000, ""))
 	}
 	end := off + 1000
-	pkts = append(pkts, asSeg(20, asCli, asSrv, FIN|ACK, uint32(int64(asCISN)+1+end), asSISN+1, ""))
-	pkts = append(pkts, asSeg(21, asSrv, asCli, FIN|ACK, asSISN+1, uint32(int64(asCISN)+2+end), ""))
+	pkts = append(pkts, asSeg(20, asCli, asSrv, tcp.FIN|tcp.ACK, uint32(int64(asCISN)+1+end), asSISN+1, ""))
+	pkts = append(pkts, asSeg(21, asSrv, asCli, tcp.FIN|tcp.ACK, asSISN+1, uint32(int64(asCISN)+2+end), ""))
 	for _, mode := range []Mode{Reassemble, Count} {
 		s := &sizeStream{mode: mode, t: t}
 		a := NewAssembler(s, DefaultLimits())
@@ -810,7 +812,7 @@ func TestBeyond4GiB(t *testing.T) {
 func TestFlushOrderAndStats(t *testing.T) {
 	r := newAsRec()
 	a := NewAssembler(r, DefaultLimits())
-	pkts := []Packet{
+	pkts := []tcp.Segment{
 		asSYN(0, asCli3, asCISN),
 		asSYN(1, asCli, asCISN),
 		asSYN(2, asCli2, asCISN),
@@ -921,8 +923,8 @@ func asTransfer(a *Assembler, size int, swap bool) func() {
 		a.Process(&hs[i])
 	}
 	payload := make([]byte, size)
-	data := Packet{Src: asCli, Dst: asSrv, Flags: ACK | PSH, Ack: asSISN + 1, Payload: payload, WireLen: size}
-	ack := Packet{Src: asSrv, Dst: asCli, Flags: ACK, Seq: asSISN + 1}
+	data := tcp.Segment{Src: asCli, Dst: asSrv, Flags: tcp.ACK | tcp.PSH, Ack: asSISN + 1, Payload: payload, WireLen: size}
+	ack := tcp.Segment{Src: asSrv, Dst: asCli, Flags: tcp.ACK, Seq: asSISN + 1}
 	seq := asCISN + 1
 	ts := asT0
 	return func() {
@@ -993,9 +995,9 @@ func TestHistoryBudget(t *testing.T) {
 	l := DefaultLimits()
 	l.MaxBuffer = historySize // budget MaxBuffer/2: no ring fits
 	r := newAsRec()
-	a := asRun(r, l, asCat(asHandshake(), []Packet{
-		asUp(10, ACK, 1, 1, "abcd"),
-		asUp(11, ACK, 1, 1, "XXXX"),
+	a := asRun(r, l, asCat(asHandshake(), []tcp.Segment{
+		asUp(10, tcp.ACK, 1, 1, "abcd"),
+		asUp(11, tcp.ACK, 1, 1, "XXXX"),
 	}), true)
 	asCheck(t, r.log, []string{asHdr, "handshake 1 rtt=2ms", "anomaly 1 c>s history_limit", `data 1 c>s "abcd"`,
 		"close 1 capture_end c>s=4/0/4 s>c=0/0/1"})
@@ -1011,9 +1013,9 @@ func TestLargeSegment(t *testing.T) {
 	var got strings.Builder
 	s := &funcStream{data: func(b []byte) { got.Write(b) }}
 	a := NewAssembler(s, DefaultLimits())
-	pkts := asCat(asHandshake(), []Packet{
-		asUp(10, ACK, 11, 1, big),
-		asUp(11, ACK, 1, 1, "abcdefghij"),
+	pkts := asCat(asHandshake(), []tcp.Segment{
+		asUp(10, tcp.ACK, 11, 1, big),
+		asUp(11, tcp.ACK, 1, 1, "abcdefghij"),
 	})
 	for i := range pkts {
 		a.Process(&pkts[i])
@@ -1044,7 +1046,7 @@ func TestAdvanceClosesIdleConnections(t *testing.T) {
 	})
 	a := NewAssembler(f, Limits{IdleTimeout: time.Minute})
 	t0 := time.Unix(1_700_000_000, 0)
-	a.Process(&Packet{TS: t0, Src: netip.MustParseAddrPort("192.0.2.1:40000"), Dst: netip.MustParseAddrPort("198.51.100.1:21"), Flags: SYN, Seq: 1})
+	a.Process(&tcp.Segment{TS: t0, Src: netip.MustParseAddrPort("192.0.2.1:40000"), Dst: netip.MustParseAddrPort("198.51.100.1:21"), Flags: tcp.SYN, Seq: 1})
 	a.Advance(t0.Add(30 * time.Second))
 	a.Advance(t0) // backwards: ignored
 	if len(closed) != 0 {

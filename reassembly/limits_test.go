@@ -3,6 +3,8 @@ package reassembly
 import (
 	"strings"
 	"testing"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // TestLimitsReachTheStream drives each bound counted in
@@ -23,10 +25,10 @@ func TestLimitsReachTheStream(t *testing.T) {
 
 	// holes sends n one-byte client segments with a hole before each:
 	// n disjoint captured ranges pending in the accounting.
-	holes := func(n int) []Packet {
-		var out []Packet
+	holes := func(n int) []tcp.Segment {
+		var out []tcp.Segment
 		for i := 0; i < n; i++ {
-			out = append(out, asUp(10+i, ACK, uint32(2+2*i), 1, "x"))
+			out = append(out, asUp(10+i, tcp.ACK, uint32(2+2*i), 1, "x"))
 		}
 		return out
 	}
@@ -34,7 +36,7 @@ func TestLimitsReachTheStream(t *testing.T) {
 		name   string
 		limits Limits
 		mode   Mode
-		pkts   []Packet
+		pkts   []tcp.Segment
 		hit    string // LimitHits key
 		hits   int64
 		// told is the callback line the stream must see, times times.
@@ -44,7 +46,7 @@ func TestLimitsReachTheStream(t *testing.T) {
 		{
 			name:   "max_conns evicts the least recently active",
 			limits: oneConn,
-			pkts:   []Packet{asSYN(0, asCli, asCISN), asSYN(1, asCli2, asCISN)},
+			pkts:   []tcp.Segment{asSYN(0, asCli, asCISN), asSYN(1, asCli2, asCISN)},
 			hit:    "max_conns", hits: 1,
 			told: "close 1 evicted", times: 1,
 		},
@@ -52,26 +54,26 @@ func TestLimitsReachTheStream(t *testing.T) {
 			name:   "max_conns in Ignore mode still closes",
 			limits: oneConn,
 			mode:   Ignore,
-			pkts:   []Packet{asSYN(0, asCli, asCISN), asSYN(1, asCli2, asCISN)},
+			pkts:   []tcp.Segment{asSYN(0, asCli, asCISN), asSYN(1, asCli2, asCISN)},
 			hit:    "max_conns", hits: 1,
 			told: "close 1 evicted", times: 1,
 		},
 		{
 			name:   "max_conn_buffer",
 			limits: connBuf,
-			pkts:   asCat(asHandshake(), []Packet{asUp(10, ACK, 3, 1, "c"), asUp(11, ACK, 5, 1, "e")}),
+			pkts:   asCat(asHandshake(), []tcp.Segment{asUp(10, tcp.ACK, 3, 1, "c"), asUp(11, tcp.ACK, 5, 1, "e")}),
 			hit:    "max_conn_buffer", hits: 1,
 			told: "anomaly 1 c>s conn_buffer_limit", times: 1,
 		},
 		{
 			name:   "max_buffer",
 			limits: total,
-			pkts: []Packet{
+			pkts: []tcp.Segment{
 				asSYN(0, asCli, asCISN),
 				asSYN(1, asCli2, asCISN),
-				asSeg(2, asCli, asSrv, ACK, asCISN+2, 0, "b"),
-				asSeg(3, asCli2, asSrv, ACK, asCISN+2, 0, "B"),
-				asSeg(4, asCli, asSrv, ACK, asCISN+4, 0, "d"),
+				asSeg(2, asCli, asSrv, tcp.ACK, asCISN+2, 0, "b"),
+				asSeg(3, asCli2, asSrv, tcp.ACK, asCISN+2, 0, "B"),
+				asSeg(4, asCli, asSrv, tcp.ACK, asCISN+4, 0, "d"),
 			},
 			hit: "max_buffer", hits: 1,
 			told: "anomaly 1 c>s total_buffer_limit", times: 1,
@@ -102,10 +104,10 @@ func TestLimitsReachTheStream(t *testing.T) {
 		{
 			name:   "history, once per direction",
 			limits: noRing,
-			pkts: asCat(asHandshake(), []Packet{
-				asDown(10, PSH|ACK, 1, 1, "220 hi\r\n"),
-				asUp(11, PSH|ACK, 1, 9, "USER a\r\n"),
-				asUp(12, PSH|ACK, 9, 9, "PASS b\r\n"),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asDown(10, tcp.PSH|tcp.ACK, 1, 1, "220 hi\r\n"),
+				asUp(11, tcp.PSH|tcp.ACK, 1, 9, "USER a\r\n"),
+				asUp(12, tcp.PSH|tcp.ACK, 9, 9, "PASS b\r\n"),
 			}),
 			hit: "history", hits: 2,
 			told: "anomaly 1 ", times: 2, // s>c then c>s, nothing else
@@ -114,7 +116,7 @@ func TestLimitsReachTheStream(t *testing.T) {
 			name:   "history is not needed in Count mode",
 			limits: noRing,
 			mode:   Count,
-			pkts:   asCat(asHandshake(), []Packet{asDown(10, PSH|ACK, 1, 1, "220 hi\r\n")}),
+			pkts:   asCat(asHandshake(), []tcp.Segment{asDown(10, tcp.PSH|tcp.ACK, 1, 1, "220 hi\r\n")}),
 			hit:    "history", hits: 0,
 			told: "anomaly", times: 0,
 		},
@@ -146,7 +148,7 @@ func TestHistoryLimitPrecedesData(t *testing.T) {
 	l := DefaultLimits()
 	l.MaxBuffer = historySize
 	r := newAsRec()
-	asRun(r, l, asCat(asHandshake(), []Packet{asDown(10, PSH|ACK, 1, 1, "220 hi\r\n")}), true)
+	asRun(r, l, asCat(asHandshake(), []tcp.Segment{asDown(10, tcp.PSH|tcp.ACK, 1, 1, "220 hi\r\n")}), true)
 	asCheck(t, r.log, []string{asHdr, "handshake 1 rtt=2ms",
 		"anomaly 1 s>c history_limit", `data 1 s>c "220 hi\r\n"`,
 		"close 1 capture_end c>s=0/0/2 s>c=8/0/2"})

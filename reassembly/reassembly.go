@@ -157,33 +157,6 @@ func (a Anomaly) String() string {
 	return "unknown"
 }
 
-// Flags are the TCP flags the assembler looks at.
-type Flags uint8
-
-// TCP flag bits, as in the TCP header.
-const (
-	FIN Flags = 1 << 0
-	SYN Flags = 1 << 1
-	RST Flags = 1 << 2
-	PSH Flags = 1 << 3
-	ACK Flags = 1 << 4
-)
-
-// Packet is one decoded TCP segment. Payload aliases the capture buffer (or,
-// for a reassembled IP datagram, the decoder's own buffer) and is valid only
-// until the next packet is read or decoded.
-type Packet struct {
-	TS       time.Time
-	Src, Dst netip.AddrPort
-	Seq, Ack uint32
-	Flags    Flags
-	// Payload is the captured TCP payload; it may be shorter than WireLen
-	// when the capture was cut by a snaplen.
-	Payload []byte
-	// WireLen is the TCP payload length on the wire, from the IP header.
-	WireLen int
-}
-
 // DirStats is the sequence-space accounting of one direction.
 type DirStats struct {
 	// Bytes is the span of payload sequence space seen, from the first

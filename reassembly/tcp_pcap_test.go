@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // The reference traces live outside the repository; the tests that use
@@ -22,7 +24,7 @@ const zeekCorpus = "/work/shared/corpus/zeek"
 // of Ethernet frames (what the Zeek FTP traces are). It is a test helper,
 // deliberately independent of the package's own decoder, so the assembler
 // can be checked on real traffic on its own.
-func asReadPcap(t *testing.T, path string) []Packet {
+func asReadPcap(t *testing.T, path string) []tcp.Segment {
 	t.Helper()
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
@@ -40,7 +42,7 @@ func asReadPcap(t *testing.T, path string) []Packet {
 	if binary.LittleEndian.Uint32(gh[0:]) != 0xa1b2c3d4 || binary.LittleEndian.Uint32(gh[20:]) != 1 {
 		t.Fatalf("%s: not a little-endian Ethernet pcap", path)
 	}
-	var out []Packet
+	var out []tcp.Segment
 	for {
 		var rh [16]byte
 		if _, err := io.ReadFull(br, rh[:]); err == io.EOF {
@@ -61,9 +63,9 @@ func asReadPcap(t *testing.T, path string) []Packet {
 	return out
 }
 
-func asDecodeEth(b []byte, ts time.Time) (Packet, bool) {
+func asDecodeEth(b []byte, ts time.Time) (tcp.Segment, bool) {
 	if len(b) < 14 {
-		return Packet{}, false
+		return tcp.Segment{}, false
 	}
 	et := binary.BigEndian.Uint16(b[12:])
 	b = b[14:]
@@ -77,40 +79,40 @@ func asDecodeEth(b []byte, ts time.Time) (Packet, bool) {
 	switch et {
 	case 0x0800:
 		if len(b) < 20 || b[9] != 6 {
-			return Packet{}, false
+			return tcp.Segment{}, false
 		}
 		ihl := int(b[0]&0x0f) * 4
 		total := int(binary.BigEndian.Uint16(b[2:]))
 		if binary.BigEndian.Uint16(b[6:])&0x3fff != 0 || ihl < 20 || len(b) < ihl {
-			return Packet{}, false // fragments are not needed by these traces
+			return tcp.Segment{}, false // fragments are not needed by these traces
 		}
 		src, dst = netip.AddrFrom4([4]byte(b[12:16])), netip.AddrFrom4([4]byte(b[16:20]))
 		wire = total - ihl
 		seg = b[ihl:min(len(b), total)]
 	case 0x86dd:
 		if len(b) < 40 || b[6] != 6 {
-			return Packet{}, false
+			return tcp.Segment{}, false
 		}
 		src, dst = netip.AddrFrom16([16]byte(b[8:24])), netip.AddrFrom16([16]byte(b[24:40]))
 		wire = int(binary.BigEndian.Uint16(b[4:]))
 		seg = b[40:min(len(b), 40+wire)]
 	default:
-		return Packet{}, false
+		return tcp.Segment{}, false
 	}
 	if len(seg) < 20 {
-		return Packet{}, false
+		return tcp.Segment{}, false
 	}
 	off := int(seg[12]>>4) * 4
 	if off < 20 || off > len(seg) {
-		return Packet{}, false
+		return tcp.Segment{}, false
 	}
-	return Packet{
+	return tcp.Segment{
 		TS:      ts,
 		Src:     netip.AddrPortFrom(src, binary.BigEndian.Uint16(seg[0:])),
 		Dst:     netip.AddrPortFrom(dst, binary.BigEndian.Uint16(seg[2:])),
 		Seq:     binary.BigEndian.Uint32(seg[4:]),
 		Ack:     binary.BigEndian.Uint32(seg[8:]),
-		Flags:   Flags(seg[13] & 0x1f),
+		Flags:   tcp.Flags(seg[13] & 0x1f),
 		Payload: seg[off:],
 		WireLen: wire - off,
 	}, true
@@ -165,7 +167,7 @@ func (s *tallyConn) Close(c *Conn, r CloseReason, ts time.Time) {
 	s.tl.closed, s.tl.reason = true, r
 }
 
-func asTally(t *testing.T, pkts []Packet, mode Mode) map[string]*tally {
+func asTally(t *testing.T, pkts []tcp.Segment, mode Mode) map[string]*tally {
 	f := &tallyStream{t: t, mode: mode, conns: map[string]*tally{}}
 	a := NewAssembler(f, DefaultLimits())
 	for i := range pkts {

@@ -3,6 +3,8 @@ package reassembly
 import (
 	"testing"
 	"time"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // timesRec is a Factory whose streams keep what Conn says at Close.
@@ -54,89 +56,89 @@ func TestConnTimes(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		pkts []Packet
+		pkts []tcp.Segment
 		want want
 	}{
 		{
 			name: "handshake, both sides talk, server closes first",
-			pkts: asCat(asHandshake(), []Packet{
-				asDown(10, ACK|PSH, 1, 1, "220 hi\r\n"),
-				asUp(20, ACK|PSH, 1, 9, "QUIT\r\n"),
-				asDown(30, ACK|PSH, 9, 7, "221 bye\r\n"),
-				asDown(31, ACK|FIN, 18, 7, ""),
-				asUp(40, ACK|FIN, 7, 19, ""),
-				asDown(41, ACK, 19, 8, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asDown(10, tcp.ACK|tcp.PSH, 1, 1, "220 hi\r\n"),
+				asUp(20, tcp.ACK|tcp.PSH, 1, 9, "QUIT\r\n"),
+				asDown(30, tcp.ACK|tcp.PSH, 9, 7, "221 bye\r\n"),
+				asDown(31, tcp.ACK|tcp.FIN, 18, 7, ""),
+				asUp(40, tcp.ACK|tcp.FIN, 7, 19, ""),
+				asDown(41, tcp.ACK, 19, 8, ""),
 			}),
 			want: want{syn: 0, synack: 1, ack: 2, fin: [2]int{40, 31}, rst: -1,
 				firstData: [2]int{20, 10}, rtt: 2 * time.Millisecond, reason: CloseFIN},
 		},
 		{
 			name: "retransmitted SYN keeps the first time; RTT from the last",
-			pkts: []Packet{
-				asUp(0, SYN, 0, 0, ""),
-				asUp(1000, SYN, 0, 0, ""),
-				asDown(1001, SYN|ACK, 0, 1, ""),
-				asUp(1003, ACK, 1, 1, ""),
-				asDown(1010, ACK|FIN, 1, 1, ""),
-				asDown(1020, ACK|FIN, 1, 1, ""), // retransmitted FIN
-				asUp(1030, ACK|FIN, 1, 2, ""),
+			pkts: []tcp.Segment{
+				asUp(0, tcp.SYN, 0, 0, ""),
+				asUp(1000, tcp.SYN, 0, 0, ""),
+				asDown(1001, tcp.SYN|tcp.ACK, 0, 1, ""),
+				asUp(1003, tcp.ACK, 1, 1, ""),
+				asDown(1010, tcp.ACK|tcp.FIN, 1, 1, ""),
+				asDown(1020, tcp.ACK|tcp.FIN, 1, 1, ""), // retransmitted FIN
+				asUp(1030, tcp.ACK|tcp.FIN, 1, 2, ""),
 			},
 			want: want{syn: 0, synack: 1001, ack: 1003, fin: [2]int{1030, 1010}, rst: -1,
 				firstData: [2]int{-1, -1}, rtt: 3 * time.Millisecond, reason: CloseFIN},
 		},
 		{
 			name: "reset by the server, no FIN",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(5, ACK|PSH, 1, 1, "USER x\r\n"),
-				asDown(7, RST|ACK, 1, 9, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(5, tcp.ACK|tcp.PSH, 1, 1, "USER x\r\n"),
+				asDown(7, tcp.RST|tcp.ACK, 1, 9, ""),
 			}),
 			want: want{syn: 0, synack: 1, ack: 2, fin: [2]int{-1, -1}, rst: 7, rstDir: ServerToClient,
 				firstData: [2]int{5, -1}, rtt: 2 * time.Millisecond, reason: CloseRST},
 		},
 		{
 			name: "reset by the client after its FIN",
-			pkts: asCat(asHandshake(), []Packet{
-				asUp(5, ACK|FIN, 1, 1, ""),
-				asUp(9, RST, 2, 0, ""),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asUp(5, tcp.ACK|tcp.FIN, 1, 1, ""),
+				asUp(9, tcp.RST, 2, 0, ""),
 			}),
 			want: want{syn: 0, synack: 1, ack: 2, fin: [2]int{5, -1}, rst: 9, rstDir: ClientToServer,
 				firstData: [2]int{-1, -1}, rtt: 2 * time.Millisecond, reason: CloseRST},
 		},
 		{
 			name: "capture starts mid-connection",
-			pkts: []Packet{
-				asDown(100, ACK|PSH, 50, 20, "150 ok\r\n"),
-				asUp(101, ACK, 20, 58, ""),
-				asUp(102, ACK|PSH, 20, 58, "NOOP\r\n"),
+			pkts: []tcp.Segment{
+				asDown(100, tcp.ACK|tcp.PSH, 50, 20, "150 ok\r\n"),
+				asUp(101, tcp.ACK, 20, 58, ""),
+				asUp(102, tcp.ACK|tcp.PSH, 20, 58, "NOOP\r\n"),
 			},
 			want: want{syn: -1, synack: -1, ack: -1, fin: [2]int{-1, -1}, rst: -1,
 				firstData: [2]int{102, 100}, reason: CloseCaptureEnd},
 		},
 		{
 			name: "SYN missed: the SYN-ACK is seen, the handshake is not",
-			pkts: []Packet{
-				asDown(1, SYN|ACK, 0, 1, ""),
-				asUp(2, ACK, 1, 1, ""),
-				asUp(3, ACK|PSH, 1, 1, "x"),
+			pkts: []tcp.Segment{
+				asDown(1, tcp.SYN|tcp.ACK, 0, 1, ""),
+				asUp(2, tcp.ACK, 1, 1, ""),
+				asUp(3, tcp.ACK|tcp.PSH, 1, 1, "x"),
 			},
 			want: want{syn: -1, synack: 1, ack: -1, fin: [2]int{-1, -1}, rst: -1,
 				firstData: [2]int{3, -1}, reason: CloseCaptureEnd},
 		},
 		{
 			name: "a SYN-ACK for another ISN is not the SYN-ACK",
-			pkts: []Packet{
-				asUp(0, SYN, 0, 0, ""),
-				asDown(1, SYN|ACK, 0, 77, ""),
-				asDown(2, SYN|ACK, 0, 1, ""),
-				asUp(3, ACK, 1, 1, ""),
+			pkts: []tcp.Segment{
+				asUp(0, tcp.SYN, 0, 0, ""),
+				asDown(1, tcp.SYN|tcp.ACK, 0, 77, ""),
+				asDown(2, tcp.SYN|tcp.ACK, 0, 1, ""),
+				asUp(3, tcp.ACK, 1, 1, ""),
 			},
 			want: want{syn: 0, synack: 2, ack: 3, fin: [2]int{-1, -1}, rst: -1,
 				firstData: [2]int{-1, -1}, rtt: 3 * time.Millisecond, reason: CloseCaptureEnd},
 		},
 		{
 			name: "snaplen-cut payload still counts as payload",
-			pkts: asCat(asHandshake(), []Packet{
-				asCut(asDown(8, ACK|PSH, 1, 1, "220 hello\r\n"), 0),
+			pkts: asCat(asHandshake(), []tcp.Segment{
+				asCut(asDown(8, tcp.ACK|tcp.PSH, 1, 1, "220 hello\r\n"), 0),
 			}),
 			want: want{syn: 0, synack: 1, ack: 2, fin: [2]int{-1, -1}, rst: -1,
 				firstData: [2]int{-1, 8}, rtt: 2 * time.Millisecond, reason: CloseCaptureEnd},
@@ -188,7 +190,7 @@ func modeName(m Mode) string {
 	return "ignore"
 }
 
-func asRunTimes(f Factory, pkts []Packet) {
+func asRunTimes(f Factory, pkts []tcp.Segment) {
 	a := NewAssembler(f, DefaultLimits())
 	for i := range pkts {
 		a.Process(&pkts[i])
@@ -201,9 +203,9 @@ func asRunTimes(f Factory, pkts []Packet) {
 func TestConnTimesDeclined(t *testing.T) {
 	var seen *Conn
 	f := factoryFunc(func(c *Conn, ts time.Time) Stream { seen = c; return nil })
-	pkts := asCat(asHandshake(), []Packet{
-		asUp(5, ACK|FIN, 1, 1, ""),
-		asDown(6, ACK|FIN, 1, 2, ""),
+	pkts := asCat(asHandshake(), []tcp.Segment{
+		asUp(5, tcp.ACK|tcp.FIN, 1, 1, ""),
+		asDown(6, tcp.ACK|tcp.FIN, 1, 2, ""),
 	})
 	asRunTimes(f, pkts)
 	if seen == nil {

@@ -32,6 +32,8 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -70,9 +72,9 @@ type floorStats struct {
 
 // floor is the practical lower bound of any analysis: open the capture,
 // read every frame and decode its headers to a TCP segment, with the
-// same packages ftpsniff uses (capture.OpenFiles, PacketDecoder.Decode).
+// same packages ftpsniff uses (capture.OpenFiles, packet.Decoder.Decode).
 // "read-only" skips the decoding; "floor-ahead" decodes through
-// reassembly.DecodeAhead, as ftpsniff does on two cores. "pipeline" and
+// packet.DecodeAhead, as ftpsniff does on two cores. "pipeline" and
 // "pipeline-ahead" add TCP reassembly and the FTP decoder but keep no
 // session: the streaming core, whose memory must not depend on the
 // capture's size (the report keeps every session for its findings).
@@ -86,7 +88,7 @@ func floor(mode string, args []string, out io.Writer) error {
 	}
 	defer src.Close()
 	var st floorStats
-	pd := reassembly.NewPacketDecoder()
+	pd := packet.NewDecoder()
 	switch mode {
 	case "read-only":
 		for {
@@ -98,7 +100,7 @@ func floor(mode string, args []string, out io.Writer) error {
 			st.Bytes += int64(len(f.Data))
 		}
 	case "floor":
-		var p reassembly.Packet
+		var p tcp.Segment
 		for {
 			f, err := src.Next()
 			if err != nil {
@@ -118,7 +120,7 @@ func floor(mode string, args []string, out io.Writer) error {
 	case "pipeline", "pipeline-ahead":
 		st.Sessions = pipeline(src, pd, mode == "pipeline-ahead", &st)
 	case "floor-ahead":
-		a := reassembly.DecodeAhead(src, pd, reassembly.AheadOptions{})
+		a := packet.DecodeAhead(src, pd, packet.AheadOptions{})
 		for {
 			d, err := a.Next()
 			if err != nil {
@@ -131,7 +133,7 @@ func floor(mode string, args []string, out io.Writer) error {
 			}
 			if d.OK {
 				st.TCP++
-				st.Payload += int64(len(d.Packet.Payload))
+				st.Payload += int64(len(d.Segment.Payload))
 			}
 		}
 		a.Close()
@@ -141,14 +143,14 @@ func floor(mode string, args []string, out io.Writer) error {
 
 // pipeline runs reassembly and the FTP decoder over src, counting
 // sessions and dropping them.
-func pipeline(src capture.Source, pd *reassembly.PacketDecoder, ahead bool, st *floorStats) int {
+func pipeline(src capture.Source, pd *packet.Decoder, ahead bool, st *floorStats) int {
 	sessions := 0
 	cfg := decoder.DefaultConfig()
 	cfg.OnSession = func(*decoder.Session) { sessions++ }
 	an := decoder.NewAnalyzer(cfg)
 	asm := reassembly.NewAssembler(an, reassembly.DefaultLimits())
 	var last time.Time
-	count := func(data []byte, ok bool, err error, p *reassembly.Packet) {
+	count := func(data []byte, ok bool, err error, p *tcp.Segment) {
 		st.Frames++
 		st.Bytes += int64(len(data))
 		if err != nil {
@@ -162,17 +164,17 @@ func pipeline(src capture.Source, pd *reassembly.PacketDecoder, ahead bool, st *
 		}
 	}
 	if ahead {
-		a := reassembly.DecodeAhead(src, pd, reassembly.AheadOptions{})
+		a := packet.DecodeAhead(src, pd, packet.AheadOptions{})
 		for {
 			d, err := a.Next()
 			if err != nil {
 				break
 			}
-			count(d.Frame.Data, d.OK, d.Err, &d.Packet)
+			count(d.Frame.Data, d.OK, d.Err, &d.Segment)
 		}
 		a.Close()
 	} else {
-		var p reassembly.Packet
+		var p tcp.Segment
 		for {
 			f, err := src.Next()
 			if err != nil {
@@ -374,8 +376,8 @@ func printTable(w io.Writer, rs []measurement, size, frames int64) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nMB/s and packets/s are per wall-clock second. CPU = user + system (wait4 rusage);")
-	fmt.Fprintln(w, "on a loaded machine compare CPU columns. read-only: capture.OpenFiles only; floor: + PacketDecoder.Decode;")
-	fmt.Fprintln(w, "floor-ahead: floor through reassembly.DecodeAhead; pipeline: + reassembly and FTP decoding, sessions dropped;")
+	fmt.Fprintln(w, "on a loaded machine compare CPU columns. read-only: capture.OpenFiles only; floor: + packet.Decoder.Decode;")
+	fmt.Fprintln(w, "floor-ahead: floor through packet.DecodeAhead; pipeline: + reassembly and FTP decoding, sessions dropped;")
 	fmt.Fprintln(w, "json/table: the full ftpsniff report to /dev/null (JSON streamed with the findings at the end; the table holds its rows).")
 }
 

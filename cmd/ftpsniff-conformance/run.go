@@ -11,6 +11,8 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 	"github.com/ftpsniff/ftpsniff/report"
 )
@@ -38,7 +40,7 @@ type options struct {
 
 // analyze runs paths through the same stages, with the same defaults, as
 // `ftpsniff read` (cmd/ftpsniff/pipeline.go): capture.OpenFiles ->
-// reassembly.PacketDecoder -> reassembly.Assembler -> decoder.Analyzer.
+// packet.Decoder -> reassembly.Assembler -> decoder.Analyzer.
 func analyze(paths []string, opt options) (*analysis, error) {
 	src, err := capture.OpenFiles(paths, capture.Options{})
 	if err != nil {
@@ -67,9 +69,9 @@ func analyze(paths []string, opt options) (*analysis, error) {
 
 	an := decoder.NewAnalyzer(cfg)
 	asm := reassembly.NewAssembler(an, reassembly.DefaultLimits())
-	pd := reassembly.NewPacketDecoder()
+	pd := packet.NewDecoder()
 	var (
-		pkt       reassembly.Packet
+		pkt       tcp.Segment
 		lastTS    time.Time
 		undecoded int
 	)

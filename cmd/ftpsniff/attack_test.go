@@ -11,6 +11,7 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -343,7 +344,7 @@ func TestAttackSYNFlood(t *testing.T) {
 	flood := func(c *synthCapture, n int) {
 		for i := range n {
 			src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{203, 0, 113, byte(i % 250)}), uint16(1024+i%60000))
-			c.segment(src, attackServer(21), uint32(i)*7919, 0, reassembly.SYN, nil)
+			c.segment(src, attackServer(21), uint32(i)*7919, 0, tcp.SYN, nil)
 		}
 	}
 	const n, maxConns = 100000, 64
@@ -571,7 +572,7 @@ func (c *synthCapture) bytes() []byte { return c.buf }
 func (c *synthCapture) wait(d time.Duration) { c.ts = c.ts.Add(d) }
 
 // segment appends one TCP segment (payload at most synthMaxPayload).
-func (c *synthCapture) segment(src, dst netip.AddrPort, seq, ack uint32, flags reassembly.Flags, payload []byte) {
+func (c *synthCapture) segment(src, dst netip.AddrPort, seq, ack uint32, flags tcp.Flags, payload []byte) {
 	n := 14 + 20 + 20 + len(payload)
 	rec := make([]byte, 16+n)
 	binary.LittleEndian.PutUint32(rec[0:], uint32(c.ts.Unix()))
@@ -646,11 +647,11 @@ func (c *synthCapture) conn(cli, srv netip.AddrPort) *synthConn {
 
 // open writes the three-way handshake.
 func (k *synthConn) open() {
-	k.c.segment(k.cli, k.srv, k.cseq, 0, reassembly.SYN, nil)
-	k.c.segment(k.srv, k.cli, k.sseq, k.cseq+1, reassembly.SYN|reassembly.ACK, nil)
+	k.c.segment(k.cli, k.srv, k.cseq, 0, tcp.SYN, nil)
+	k.c.segment(k.srv, k.cli, k.sseq, k.cseq+1, tcp.SYN|tcp.ACK, nil)
 	k.cseq++
 	k.sseq++
-	k.c.segment(k.cli, k.srv, k.cseq, k.sseq, reassembly.ACK, nil)
+	k.c.segment(k.cli, k.srv, k.cseq, k.sseq, tcp.ACK, nil)
 }
 
 // client sends p from the client, in segments of at most
@@ -678,17 +679,17 @@ func (k *synthConn) send(fromClient bool, p []byte) {
 // retransmissions.
 func (k *synthConn) sendAt(fromClient bool, off uint32, p []byte) {
 	if fromClient {
-		k.c.segment(k.cli, k.srv, k.cseq+off, k.sseq, reassembly.ACK|reassembly.PSH, p)
+		k.c.segment(k.cli, k.srv, k.cseq+off, k.sseq, tcp.ACK|tcp.PSH, p)
 	} else {
-		k.c.segment(k.srv, k.cli, k.sseq+off, k.cseq, reassembly.ACK|reassembly.PSH, p)
+		k.c.segment(k.srv, k.cli, k.sseq+off, k.cseq, tcp.ACK|tcp.PSH, p)
 	}
 }
 
 // close writes FIN, FIN and the last ACK.
 func (k *synthConn) close() {
-	k.c.segment(k.cli, k.srv, k.cseq, k.sseq, reassembly.FIN|reassembly.ACK, nil)
+	k.c.segment(k.cli, k.srv, k.cseq, k.sseq, tcp.FIN|tcp.ACK, nil)
 	k.cseq++
-	k.c.segment(k.srv, k.cli, k.sseq, k.cseq, reassembly.FIN|reassembly.ACK, nil)
+	k.c.segment(k.srv, k.cli, k.sseq, k.cseq, tcp.FIN|tcp.ACK, nil)
 	k.sseq++
-	k.c.segment(k.cli, k.srv, k.cseq, k.sseq, reassembly.ACK, nil)
+	k.c.segment(k.cli, k.srv, k.cseq, k.sseq, tcp.ACK, nil)
 }

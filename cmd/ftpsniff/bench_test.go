@@ -9,6 +9,8 @@ import (
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/cmd/ftpsniff-benchgen/benchgen"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -97,8 +99,8 @@ func BenchmarkPipelineStages(b *testing.B) {
 			}
 		}},
 		{"decode", func(src capture.Source) {
-			pd := reassembly.NewPacketDecoder()
-			var p reassembly.Packet
+			pd := packet.NewDecoder()
+			var p tcp.Segment
 			for {
 				f, err := src.Next()
 				if err != nil {
@@ -108,7 +110,7 @@ func BenchmarkPipelineStages(b *testing.B) {
 			}
 		}},
 		{"decode-ahead", func(src capture.Source) {
-			a := reassembly.DecodeAhead(src, reassembly.NewPacketDecoder(), reassembly.AheadOptions{})
+			a := packet.DecodeAhead(src, packet.NewDecoder(), packet.AheadOptions{})
 			defer a.Close()
 			for {
 				if _, err := a.Next(); err != nil {
@@ -139,10 +141,10 @@ func benchAnalyze(src capture.Source, ahead bool) int {
 	cfg.OnSession = func(*decoder.Session) { sessions++ }
 	an := decoder.NewAnalyzer(cfg)
 	asm := reassembly.NewAssembler(an, reassembly.DefaultLimits())
-	pd := reassembly.NewPacketDecoder()
-	var last reassembly.Packet
+	pd := packet.NewDecoder()
+	var last tcp.Segment
 	if ahead {
-		a := reassembly.DecodeAhead(src, pd, reassembly.AheadOptions{})
+		a := packet.DecodeAhead(src, pd, packet.AheadOptions{})
 		defer a.Close()
 		for {
 			d, err := a.Next()
@@ -150,12 +152,12 @@ func benchAnalyze(src capture.Source, ahead bool) int {
 				break
 			}
 			if d.OK {
-				asm.Process(&d.Packet)
-				last.TS = d.Packet.TS
+				asm.Process(&d.Segment)
+				last.TS = d.Segment.TS
 			}
 		}
 	} else {
-		var p reassembly.Packet
+		var p tcp.Segment
 		for {
 			f, err := src.Next()
 			if err != nil {

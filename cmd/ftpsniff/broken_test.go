@@ -13,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/ftpsniff/ftpsniff/capture"
-	"github.com/ftpsniff/ftpsniff/reassembly"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // The damaged captures in testdata/broken are made from the recorded ones
@@ -323,8 +324,8 @@ func controlPayload(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	pd := reassembly.NewPacketDecoder()
-	var p reassembly.Packet
+	pd := packet.NewDecoder()
+	var p tcp.Segment
 	var n int64
 	for {
 		f, err := src.Next()

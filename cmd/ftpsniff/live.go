@@ -14,6 +14,7 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 	"github.com/ftpsniff/ftpsniff/report"
 )
@@ -421,7 +422,7 @@ func (r *liveRun) session(s *decoder.Session) {
 }
 
 // frame counts packets for --count and feeds -w.
-func (r *liveRun) frame(f *capture.Frame, p *reassembly.Packet, ok bool) {
+func (r *liveRun) frame(f *capture.Frame, p *tcp.Segment, ok bool) {
 	r.frames++
 	r.wall = time.Now()
 	if r.sv != nil {

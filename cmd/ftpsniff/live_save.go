@@ -5,11 +5,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -90,8 +89,10 @@ type saver struct {
 
 	// frags holds the IP fragments of datagrams not complete yet; the
 	// frame that completes one brings them along (fragOrder: oldest
-	// first, for expiry).
-	frags     map[fragKey]*heldFrags
+	// first, for expiry). pd tells which datagram a frame is a fragment
+	// of, as the pipeline's decoder reassembles it.
+	pd        *packet.Decoder
+	frags     map[packet.DatagramID]*heldFrags
 	fragOrder []*heldFrags
 	fragHeld  int
 	group     []capture.Frame // scratch: the frames of one TCP segment
@@ -103,7 +104,7 @@ type saver struct {
 }
 
 func newSaver(w *capture.Writer, ports []uint16) *saver {
-	return &saver{w: w, ports: ports, conns: make(map[connPair]*savedConn), frags: make(map[fragKey]*heldFrags)}
+	return &saver{w: w, ports: ports, conns: make(map[connPair]*savedConn), pd: packet.NewDecoder(), frags: make(map[packet.DatagramID]*heldFrags)}
 }
 
 // wrap is the pipelineHooks.factory hook.
@@ -130,14 +131,14 @@ func (sv *saver) confirm(k connPair) {
 
 // frame is the pipelineHooks.frame hook, called after the assembler and
 // the decoder have seen the packet.
-func (sv *saver) frame(f *capture.Frame, p *reassembly.Packet, ok bool) {
+func (sv *saver) frame(f *capture.Frame, p *tcp.Segment, ok bool) {
 	if f.TS.After(sv.now) {
 		sv.now = f.TS
 	}
 	sv.expire()
 	if !ok {
 		// Not a TCP segment, or an IP fragment of one not complete yet.
-		if k, isFrag := fragOf(f); isFrag {
+		if k, isFrag := sv.pd.FragmentOf(f.LinkType, f.Data); isFrag {
 			sv.holdFragment(k, f)
 		}
 		return
@@ -146,7 +147,7 @@ func (sv *saver) frame(f *capture.Frame, p *reassembly.Packet, ok bool) {
 	if len(sv.frags) > 0 {
 		// The segment may be a reassembled datagram: its other
 		// fragments go with it, before it.
-		if k, isFrag := fragOf(f); isFrag {
+		if k, isFrag := sv.pd.FragmentOf(f.LinkType, f.Data); isFrag {
 			if h := sv.frags[k]; h != nil {
 				group = append(append(group[:0], h.frames...), *f)
 				sv.dropFragments(h)
@@ -316,19 +317,9 @@ func (s *savedStream) Close(c *reassembly.Conn, reason reassembly.CloseReason, t
 	s.sv.closeConn(s.sc, ts)
 }
 
-// fragKey identifies the datagram an IP fragment belongs to (RFC 791 3.2:
-// source, destination, protocol and identification; RFC 8200 4.5:
-// source, destination and identification).
-type fragKey struct {
-	src, dst netip.Addr
-	id       uint32
-	proto    uint8
-	v6       bool
-}
-
 // heldFrags are copies of the fragments seen so far of one datagram.
 type heldFrags struct {
-	key    fragKey
+	key    packet.DatagramID
 	first  time.Time
 	frames []capture.Frame
 	bytes  int
@@ -337,7 +328,7 @@ type heldFrags struct {
 
 // holdFragment keeps a copy of a fragment until the frame completing its
 // datagram shows whether it is FTP; bounds drop the oldest datagram.
-func (sv *saver) holdFragment(k fragKey, f *capture.Frame) {
+func (sv *saver) holdFragment(k packet.DatagramID, f *capture.Frame) {
 	h := sv.frags[k]
 	if h == nil {
 		if len(sv.fragOrder) >= fragDatagrams {
@@ -376,33 +367,4 @@ func (sv *saver) dropFragments(h *heldFrags) {
 	if i := slices.Index(sv.fragOrder, h); i >= 0 {
 		sv.fragOrder = slices.Delete(sv.fragOrder, i, i+1)
 	}
-}
-
-// fragOf reports whether f carries an IP fragment (IPv4 with MF set or a
-// non-zero offset, or IPv6 with a Fragment header), and its datagram.
-// Only -w needs this, so it decodes with gopacket rather than burdening
-// the packet decoder with an API; the outermost IP layer is the one the
-// packet decoder reassembles for plain traffic.
-func fragOf(f *capture.Frame) (fragKey, bool) {
-	pkt := gopacket.NewPacket(f.Data, f.LinkType, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
-	for _, l := range pkt.Layers() {
-		switch ip := l.(type) {
-		case *layers.IPv4:
-			if ip.Flags&layers.IPv4MoreFragments == 0 && ip.FragOffset == 0 {
-				return fragKey{}, false
-			}
-			src, _ := netip.AddrFromSlice(ip.SrcIP)
-			dst, _ := netip.AddrFromSlice(ip.DstIP)
-			return fragKey{src: src, dst: dst, id: uint32(ip.Id), proto: uint8(ip.Protocol)}, true
-		case *layers.IPv6:
-			fr, _ := pkt.Layer(layers.LayerTypeIPv6Fragment).(*layers.IPv6Fragment)
-			if fr == nil {
-				return fragKey{}, false
-			}
-			src, _ := netip.AddrFromSlice(ip.SrcIP)
-			dst, _ := netip.AddrFromSlice(ip.DstIP)
-			return fragKey{src: src, dst: dst, id: fr.Identification, v6: true}, true
-		}
-	}
-	return fragKey{}, false
 }

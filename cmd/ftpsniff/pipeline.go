@@ -10,6 +10,8 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 	"github.com/ftpsniff/ftpsniff/report"
 )
@@ -62,7 +64,7 @@ type pipelineHooks struct {
 	// frame is called after each frame went through the pipeline; ok is
 	// true when it was a TCP segment handed to the assembler (p is then
 	// that segment).
-	frame func(f *capture.Frame, p *reassembly.Packet, ok bool)
+	frame func(f *capture.Frame, p *tcp.Segment, ok bool)
 }
 
 // analyzeWith is analyze with hooks.
@@ -90,15 +92,15 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 		factory = h.factory(an)
 	}
 	asm := reassembly.NewAssembler(factory, af.limits())
-	pd := reassembly.NewPacketDecoder()
+	pd := packet.NewDecoder()
 
 	var (
-		pkt       reassembly.Packet
+		pkt       tcp.Segment
 		f         capture.Frame
 		hookFrame *capture.Frame // f as the frame hook sees it: f itself must not escape
 		decodeErr = map[string]int64{}
 		firstErr  = map[string]framePos{}
-		ahead     *reassembly.Ahead
+		ahead     *packet.Ahead
 	)
 	if h.frame != nil {
 		hookFrame = new(capture.Frame)
@@ -107,7 +109,7 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 	// frames, same order); live captures (stop, idle) keep the serial
 	// loop, whose reads must see capture.ErrIdle.
 	if af.threads > 1 && h.stop == nil && h.idle == nil {
-		ahead = reassembly.DecodeAhead(src, pd, reassembly.AheadOptions{})
+		ahead = packet.DecodeAhead(src, pd, packet.AheadOptions{})
 		defer ahead.Close()
 	}
 	for {
@@ -120,9 +122,9 @@ func analyzeWith(src capture.Source, af *analysisFlags, cfg decoder.Config, keep
 			p         = &pkt
 		)
 		if ahead != nil {
-			var d *reassembly.Decoded
+			var d *packet.Decoded
 			if d, err = ahead.Next(); err == nil {
-				f, ok, derr, p = d.Frame, d.OK, d.Err, &d.Packet
+				f, ok, derr, p = d.Frame, d.OK, d.Err, &d.Segment
 			}
 		} else {
 			f, err = src.Next()
@@ -223,7 +225,7 @@ func (p framePos) describe(names []string) string {
 
 // addLowerLimits folds the limits that fired below the decoder (TCP and IP
 // reassembly) into the summary, so one place says what was cut.
-func addLowerLimits(sum *decoder.Summary, as reassembly.AssemblerStats, ds reassembly.DefragStats) {
+func addLowerLimits(sum *decoder.Summary, as reassembly.AssemblerStats, ds packet.DefragStats) {
 	add := func(name string, n int64) {
 		if n <= 0 {
 			return

@@ -14,6 +14,8 @@ import (
 
 	"github.com/ftpsniff/ftpsniff/capture"
 	"github.com/ftpsniff/ftpsniff/decoder"
+	"github.com/ftpsniff/ftpsniff/packet"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 	"github.com/ftpsniff/ftpsniff/reassembly"
 )
 
@@ -45,8 +47,8 @@ func analyse(t testing.TB, src capture.Source) []string {
 	cfg.OnSession = func(s *decoder.Session) { out = append(out, sessionKey(s)) }
 	an := decoder.NewAnalyzer(cfg)
 	asm := reassembly.NewAssembler(an, reassembly.DefaultLimits())
-	pd := reassembly.NewPacketDecoder()
-	var p reassembly.Packet
+	pd := packet.NewDecoder()
+	var p tcp.Segment
 	var last capture.Frame
 	for {
 		f, err := src.Next()

@@ -1,4 +1,4 @@
-package reassembly
+package packet
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/ftpsniff/ftpsniff/capture"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // The read-ahead stage must be invisible: every test compares it,
@@ -28,11 +29,11 @@ type ahRecord struct {
 	Frame   capture.Frame
 	OK      bool
 	Err     string
-	Packet  Packet
+	Packet  tcp.Segment
 	Payload []byte
 }
 
-func ahSnapshot(f capture.Frame, ok bool, err error, p *Packet) ahRecord {
+func ahSnapshot(f capture.Frame, ok bool, err error, p *tcp.Segment) ahRecord {
 	r := ahRecord{Frame: f, OK: ok}
 	r.Frame.Data = append([]byte{}, f.Data...)
 	if err != nil {
@@ -57,8 +58,8 @@ type ahRun struct {
 
 // ahSerial runs the serial loop over src.
 func ahSerial(src capture.Source) (r ahRun) {
-	pd := NewPacketDecoder()
-	var p Packet
+	pd := NewDecoder()
+	var p tcp.Segment
 	for {
 		f, err := src.Next()
 		if err != nil {
@@ -72,7 +73,7 @@ func ahSerial(src capture.Source) (r ahRun) {
 // ahAhead runs the same loop through DecodeAhead. Each record is taken
 // before the next call to Next, which is as long as the data is valid.
 func ahAhead(src capture.Source, opts AheadOptions) (r ahRun) {
-	pd := NewPacketDecoder()
+	pd := NewDecoder()
 	a := DecodeAhead(src, pd, opts)
 	defer a.Close()
 	for {
@@ -80,7 +81,7 @@ func ahAhead(src capture.Source, opts AheadOptions) (r ahRun) {
 		if err != nil {
 			return ahRun{r.recs, src.Warnings(), pd.DefragStats(), err}
 		}
-		r.recs = append(r.recs, ahSnapshot(d.Frame, d.OK, d.Err, &d.Packet))
+		r.recs = append(r.recs, ahSnapshot(d.Frame, d.OK, d.Err, &d.Segment))
 	}
 }
 
@@ -226,14 +227,14 @@ func ahTCPFrame(seq uint32, n int) []byte {
 	binary.BigEndian.PutUint16(ip[2:], uint16(min(20+20+n, 65535)))
 	ip[8], ip[9] = 64, 6
 	copy(ip[12:], []byte{192, 0, 2, 10, 198, 51, 100, 10})
-	tcp := ip[20:]
-	binary.BigEndian.PutUint16(tcp[0:], 40000)
-	binary.BigEndian.PutUint16(tcp[2:], 21)
-	binary.BigEndian.PutUint32(tcp[4:], seq*1000)
-	tcp[12] = 5 << 4
-	tcp[13] = byte(ACK | PSH)
+	th := ip[20:]
+	binary.BigEndian.PutUint16(th[0:], 40000)
+	binary.BigEndian.PutUint16(th[2:], 21)
+	binary.BigEndian.PutUint32(th[4:], seq*1000)
+	th[12] = 5 << 4
+	th[13] = byte(tcp.ACK | tcp.PSH)
 	for i := range n {
-		tcp[20+i] = byte(seq) + byte(i)
+		th[20+i] = byte(seq) + byte(i)
 	}
 	return b
 }
@@ -302,7 +303,7 @@ func (s *ahFailing) Close() error                { return nil }
 // every frame read before it, and again on later calls.
 func TestAheadDeliversSourceErrorLast(t *testing.T) {
 	for _, n := range []int{0, 1, 255, 256, 257, 1000} {
-		a := DecodeAhead(&ahFailing{n: n, errs: errAhBroken}, NewPacketDecoder(), AheadOptions{})
+		a := DecodeAhead(&ahFailing{n: n, errs: errAhBroken}, NewDecoder(), AheadOptions{})
 		got := 0
 		var err error
 		for {
@@ -337,7 +338,7 @@ func TestAheadCloseEarly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := DecodeAhead(src, NewPacketDecoder(), AheadOptions{Batch: 16, Batches: 2})
+		a := DecodeAhead(src, NewDecoder(), AheadOptions{Batch: 16, Batches: 2})
 		for range stopAfter {
 			if _, err := a.Next(); err != nil {
 				t.Fatal(err)
@@ -374,7 +375,7 @@ func TestAheadSteadyStateAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := DecodeAhead(src, NewPacketDecoder(), AheadOptions{})
+	a := DecodeAhead(src, NewDecoder(), AheadOptions{})
 	defer a.Close()
 	for range 10000 { // warm-up: every batch used once
 		if _, err := a.Next(); err != nil {
@@ -422,8 +423,8 @@ func BenchmarkDecodeAhead(b *testing.B) {
 		b.SetBytes(int64(len(file)))
 		b.ReportAllocs()
 		for b.Loop() {
-			src, pd := open(), NewPacketDecoder()
-			var p Packet
+			src, pd := open(), NewDecoder()
+			var p tcp.Segment
 			for {
 				f, err := src.Next()
 				if err != nil {
@@ -437,7 +438,7 @@ func BenchmarkDecodeAhead(b *testing.B) {
 		b.SetBytes(int64(len(file)))
 		b.ReportAllocs()
 		for b.Loop() {
-			a := DecodeAhead(open(), NewPacketDecoder(), AheadOptions{})
+			a := DecodeAhead(open(), NewDecoder(), AheadOptions{})
 			for {
 				if _, err := a.Next(); err != nil {
 					break

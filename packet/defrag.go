@@ -1,4 +1,4 @@
-package reassembly
+package packet
 
 import (
 	"bytes"
@@ -90,19 +90,19 @@ const (
 	sweepInterval = time.Second
 )
 
-// fragKey identifies the fragments of one datagram: source, destination,
-// protocol and identification for IPv4 (RFC 791 3.2); source, destination
-// and identification for IPv6 (RFC 8200 4.5).
-type fragKey struct {
-	src, dst netip.Addr
-	id       uint32
-	proto    uint8 // IPv4 only
-	v6       bool
+// DatagramID identifies the IP datagram a fragment belongs to: source,
+// destination, protocol and identification for IPv4 (RFC 791 3.2);
+// source, destination and identification for IPv6 (RFC 8200 4.5).
+type DatagramID struct {
+	Src, Dst netip.Addr
+	ID       uint32
+	Proto    uint8 // IPv4 only
+	V6       bool
 }
 
 // datagram is one datagram being reassembled.
 type datagram struct {
-	key fragKey
+	key DatagramID
 	// buf holds the payload received so far; len(buf) is the highest
 	// byte seen. Which 8-byte units are valid is in have.
 	buf   []byte
@@ -122,13 +122,13 @@ type datagram struct {
 // counter check. All memory is bounded by DefragLimits and recycled.
 type defragmenter struct {
 	limits         DefragLimits
-	table          map[fragKey]*datagram
+	table          map[DatagramID]*datagram
 	oldest, newest *datagram
 	freeDatagrams  []*datagram
 	freeBuffers    [][]byte
 	// out holds the buffers of datagrams completed during the current
 	// Decode; they are recycled at the start of the next one, which is
-	// what makes Packet.Payload valid until then.
+	// what makes Segment.Payload valid until then.
 	out       [][]byte
 	bytes     int // capacity of the buffers of incomplete datagrams
 	lastSweep time.Time
@@ -148,7 +148,7 @@ func (f *defragmenter) init(l DefragLimits) {
 	}
 	f.limits = l
 	if f.table == nil {
-		f.table = make(map[fragKey]*datagram)
+		f.table = make(map[DatagramID]*datagram)
 	}
 }
 
@@ -180,7 +180,7 @@ func (f *defragmenter) release() {
 // IPv6 fragment header. When the fragment completes its datagram, add
 // returns the payload and its protocol; the payload stays valid until the
 // next release.
-func (f *defragmenter) add(key fragKey, off int, more bool, frag []byte, proto uint8, ts time.Time) (whole []byte, wholeProto uint8, done bool) {
+func (f *defragmenter) add(key DatagramID, off int, more bool, frag []byte, proto uint8, ts time.Time) (whole []byte, wholeProto uint8, done bool) {
 	f.st.Fragments++
 	f.expire(ts)
 	end := off + len(frag)
@@ -230,7 +230,7 @@ func (f *defragmenter) add(key fragKey, off int, more bool, frag []byte, proto u
 	}
 	if conflict {
 		f.st.Conflicts++
-		if key.v6 {
+		if key.V6 {
 			// RFC 8200 4.5 (from RFC 5722): a datagram with overlapping
 			// fragments is discarded. Exact duplicates, which the RFC
 			// lets a host drop alone, do not count as conflicts.
@@ -252,7 +252,7 @@ func (f *defragmenter) add(key fragKey, off int, more bool, frag []byte, proto u
 }
 
 // newDatagram starts a datagram, reusing a recycled one when possible.
-func (f *defragmenter) newDatagram(key fragKey, ts time.Time) *datagram {
+func (f *defragmenter) newDatagram(key DatagramID, ts time.Time) *datagram {
 	var dg *datagram
 	if n := len(f.freeDatagrams); n > 0 {
 		dg = f.freeDatagrams[n-1]

@@ -1,4 +1,4 @@
-package reassembly
+package packet
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/ftpsniff/ftpsniff/capture"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // Documentation addresses (RFC 5737, RFC 3849) for synthetic packets.
@@ -39,7 +41,7 @@ var pkLine = []byte("USER anonymous\r\n")
 type wantSeg struct {
 	src, dst netip.AddrPort
 	seq, ack uint32
-	flags    Flags
+	flags    tcp.Flags
 	payload  []byte
 	wire     int
 }
@@ -47,7 +49,7 @@ type wantSeg struct {
 func pkWant4(payload []byte) *wantSeg {
 	return &wantSeg{
 		src: netip.MustParseAddrPort("192.0.2.10:49152"), dst: netip.MustParseAddrPort("198.51.100.20:21"),
-		seq: 1000, ack: 2000, flags: PSH | ACK, payload: payload, wire: len(payload),
+		seq: 1000, ack: 2000, flags: tcp.PSH | tcp.ACK, payload: payload, wire: len(payload),
 	}
 }
 
@@ -237,7 +239,7 @@ func pkCases(t testing.TB) []pkCase {
 	return []pkCase{
 		{name: "Ethernet IPv4", lt: layers.LinkTypeEthernet, frame: ethV4, want: pkWant4(pkLine)},
 		{name: "Ethernet IPv6", lt: layers.LinkTypeEthernet, frame: pkSer(t, pkWith(pkV6TCP(pkLine), pkEth(layers.EthernetTypeIPv6))...), want: pkWant6(pkLine)},
-		{name: "Ethernet padding dropped", lt: layers.LinkTypeEthernet, frame: noPayload, want: &wantSeg{src: pkWant4(nil).src, dst: pkWant4(nil).dst, seq: 1000, ack: 2000, flags: FIN | ACK}},
+		{name: "Ethernet padding dropped", lt: layers.LinkTypeEthernet, frame: noPayload, want: &wantSeg{src: pkWant4(nil).src, dst: pkWant4(nil).dst, seq: 1000, ack: 2000, flags: tcp.FIN | tcp.ACK}},
 		{name: "Ethernet FCS trailer dropped", lt: layers.LinkTypeEthernet, frame: trailer, want: pkWant4(pkLine)},
 		{name: "IPv4 options", lt: layers.LinkTypeEthernet, frame: pkSer(t, pkEth(layers.EthernetTypeIPv4), ipOpts, pkTCP(), gopacket.Payload(pkLine)), want: pkWant4(pkLine)},
 		{name: "TCP options", lt: layers.LinkTypeEthernet, frame: pkSer(t, pkEth(layers.EthernetTypeIPv4), pkIPv4(pkCli4, pkSrv4, layers.IPProtocolTCP), tcpOpts, gopacket.Payload(pkLine)), want: pkWant4(pkLine)},
@@ -324,7 +326,7 @@ func pkCases(t testing.TB) []pkCase {
 	}
 }
 
-func pkCheck(t *testing.T, p *Packet, w *wantSeg) {
+func pkCheck(t *testing.T, p *tcp.Segment, w *wantSeg) {
 	t.Helper()
 	if p.Src != w.src || p.Dst != w.dst || p.Seq != w.seq || p.Ack != w.ack || p.Flags != w.flags ||
 		!bytes.Equal(p.Payload, w.payload) || p.WireLen != w.wire || !p.TS.Equal(pkTS) {
@@ -336,8 +338,8 @@ func pkCheck(t *testing.T, p *Packet, w *wantSeg) {
 func TestDecode(t *testing.T) {
 	for _, tc := range pkCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
-			d := NewPacketDecoder()
-			var p Packet
+			d := NewDecoder()
+			var p tcp.Segment
 			ok, err := d.Decode(tc.lt, tc.frame, pkTS, &p)
 			switch {
 			case tc.err != nil:
@@ -364,11 +366,11 @@ func TestDecode(t *testing.T) {
 }
 
 // pkCrossCheck decodes frame with gopacket and compares what both saw.
-func pkCrossCheck(t *testing.T, lt layers.LinkType, frame []byte, p *Packet) {
+func pkCrossCheck(t *testing.T, lt layers.LinkType, frame []byte, p *tcp.Segment) {
 	t.Helper()
 	pkt := gopacket.NewPacket(frame, lt, gopacket.Default)
 	var srcIP, dstIP net.IP
-	var tcp *layers.TCP
+	var gt *layers.TCP
 	for _, l := range pkt.Layers() {
 		switch l := l.(type) {
 		case *layers.IPv4:
@@ -376,25 +378,25 @@ func pkCrossCheck(t *testing.T, lt layers.LinkType, frame []byte, p *Packet) {
 		case *layers.IPv6:
 			srcIP, dstIP = l.SrcIP, l.DstIP
 		case *layers.TCP:
-			tcp = l
+			gt = l
 		}
 	}
-	if tcp == nil {
+	if gt == nil {
 		t.Fatalf("gopacket found no TCP: %v", pkt)
 	}
 	src, _ := netip.AddrFromSlice(srcIP)
 	dst, _ := netip.AddrFromSlice(dstIP)
-	if src.Unmap() != p.Src.Addr() || dst.Unmap() != p.Dst.Addr() || uint16(tcp.SrcPort) != p.Src.Port() ||
-		uint16(tcp.DstPort) != p.Dst.Port() || tcp.Seq != p.Seq || tcp.Ack != p.Ack || !bytes.Equal(tcp.Payload, p.Payload) {
-		t.Errorf("gopacket disagrees: %v:%d -> %v:%d seq %d ack %d payload %q", srcIP, tcp.SrcPort, dstIP, tcp.DstPort, tcp.Seq, tcp.Ack, tcp.Payload)
+	if src.Unmap() != p.Src.Addr() || dst.Unmap() != p.Dst.Addr() || uint16(gt.SrcPort) != p.Src.Port() ||
+		uint16(gt.DstPort) != p.Dst.Port() || gt.Seq != p.Seq || gt.Ack != p.Ack || !bytes.Equal(gt.Payload, p.Payload) {
+		t.Errorf("gopacket disagrees: %v:%d -> %v:%d seq %d ack %d payload %q", srcIP, gt.SrcPort, dstIP, gt.DstPort, gt.Seq, gt.Ack, gt.Payload)
 	}
 }
 
 // TestDecodeTruncated cuts every case at every length: no panic, errors
 // are ErrShortPacket, and a segment still decoded is a prefix of the whole.
 func TestDecodeTruncated(t *testing.T) {
-	d := NewPacketDecoder()
-	var p Packet
+	d := NewDecoder()
+	var p tcp.Segment
 	for _, tc := range pkCases(t) {
 		for n := range len(tc.frame) {
 			ok, err := d.Decode(tc.lt, tc.frame[:n], pkTS, &p)
@@ -419,8 +421,8 @@ func TestDecodeTruncated(t *testing.T) {
 }
 
 func TestUnsupportedLinkMessage(t *testing.T) {
-	d := NewPacketDecoder()
-	var p Packet
+	d := NewDecoder()
+	var p tcp.Segment
 	_, err := d.Decode(147, []byte{1, 2, 3}, pkTS, &p)
 	if err == nil || err.Error() != "unsupported link type 147" {
 		t.Errorf("err %v", err)
@@ -444,8 +446,8 @@ func TestUnsupportedLinkMessage(t *testing.T) {
 // TestDecodeDoesNotAllocate: decoding, fragments included, allocates
 // nothing per packet once warmed up.
 func TestDecodeDoesNotAllocate(t *testing.T) {
-	d := NewPacketDecoder()
-	var p Packet
+	d := NewDecoder()
+	var p tcp.Segment
 	frames := [][]byte{
 		pkSer(t, pkWith(pkV4TCP(pkLine), pkEth(layers.EthernetTypeIPv4))...),
 		pkSer(t, pkWith(pkV6TCP(pkLine), pkEth(layers.EthernetTypeDot1Q), &layers.Dot1Q{Type: layers.EthernetTypeIPv6})...),
@@ -491,9 +493,9 @@ func TestPacketCorpus(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
-		d := NewPacketDecoder()
-		var p Packet
-		var frames, tcp int
+		d := NewDecoder()
+		var p tcp.Segment
+		var frames, segs int
 		for {
 			f, err := src.Next()
 			if errors.Is(err, io.EOF) {
@@ -508,15 +510,15 @@ func TestPacketCorpus(t *testing.T) {
 				t.Errorf("%s: packet %d: %v", path, f.Number, err)
 			}
 			if ok {
-				tcp++
+				segs++
 				if len(p.Payload) > p.WireLen {
 					t.Errorf("%s: packet %d: payload %d > wire %d", path, f.Number, len(p.Payload), p.WireLen)
 				}
 			}
 		}
-		t.Logf("%s: %d frames, %d TCP segments", filepath.Base(path), frames, tcp)
-		if w := src.Warnings(); len(w) != 0 || tcp == 0 {
-			t.Errorf("%s: %d frames, %d TCP, warnings %v", path, frames, tcp, w)
+		t.Logf("%s: %d frames, %d TCP segments", filepath.Base(path), frames, segs)
+		if w := src.Warnings(); len(w) != 0 || segs == 0 {
+			t.Errorf("%s: %d frames, %d TCP, warnings %v", path, frames, segs, w)
 		}
 		src.Close()
 	}
@@ -532,8 +534,8 @@ func BenchmarkDecode(b *testing.B) {
 	for _, name := range []string{"ipv4", "vlan-ipv6"} {
 		frame := frames[name]
 		b.Run("ftpsniff/"+name, func(b *testing.B) {
-			d := NewPacketDecoder()
-			var p Packet
+			d := NewDecoder()
+			var p tcp.Segment
 			b.ReportAllocs()
 			for range b.N {
 				if ok, err := d.Decode(layers.LinkTypeEthernet, frame, pkTS, &p); !ok || err != nil {
@@ -572,5 +574,31 @@ func BenchmarkDecode(b *testing.B) {
 				_, _ = src, dst
 			}
 		})
+	}
+}
+
+// TestLinkTable: every link type of the table is decoded (none falls
+// through to "unsupported"), no value has two rows, and the README's list
+// of link types names each row, so the list and the table cannot drift.
+func TestLinkTable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	seen := map[layers.LinkType]string{}
+	for _, lk := range links {
+		if !strings.Contains(text, lk.name) {
+			t.Errorf("README does not name link type %q", lk.name)
+		}
+		for _, lt := range lk.types {
+			if other, dup := seen[lt]; dup {
+				t.Errorf("link type %d in rows %q and %q", lt, other, lk.name)
+			}
+			seen[lt] = lk.name
+			if _, err := NewDecoder().Decode(lt, nil, pkTS, new(tcp.Segment)); errors.Is(err, ErrUnsupportedLink) {
+				t.Errorf("%s (%d): %v", lk.name, lt, err)
+			}
+		}
 	}
 }

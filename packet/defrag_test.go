@@ -1,13 +1,16 @@
-package reassembly
+package packet
 
 import (
 	"bytes"
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // pkFrags4 splits an IPv4 packet (20-byte header) into fragments of at
@@ -78,10 +81,10 @@ func pkSetNext6(frags [][]byte, at int) {
 }
 
 // pkFeed decodes raw IP frames in order and returns the segments produced.
-func pkFeed(t *testing.T, d *PacketDecoder, ts time.Time, frames ...[]byte) []Packet {
+func pkFeed(t *testing.T, d *Decoder, ts time.Time, frames ...[]byte) []tcp.Segment {
 	t.Helper()
-	var out []Packet
-	var p Packet
+	var out []tcp.Segment
+	var p tcp.Segment
 	for _, f := range frames {
 		ok, err := d.Decode(layers.LinkTypeRaw, f, ts, &p)
 		if err != nil {
@@ -121,7 +124,7 @@ func TestDefragIPv4(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewPacketDecoder()
+			d := NewDecoder()
 			segs := pkFeed(t, d, pkTS, pkPick(frags, tt.order...)...)
 			if len(segs) != 1 {
 				t.Fatalf("%d segments", len(segs))
@@ -141,8 +144,8 @@ func TestDefragIPv4(t *testing.T) {
 func TestDefragPayloadLifetime(t *testing.T) {
 	body := bytes.Repeat([]byte("L"), 2000)
 	frags := pkFrags4(t, pkSer(t, pkV4TCP(body)...), 1480, 1)
-	d := NewPacketDecoder()
-	var p Packet
+	d := NewDecoder()
+	var p tcp.Segment
 	for i, f := range frags {
 		ok, err := d.Decode(layers.LinkTypeRaw, f, pkTS, &p)
 		if err != nil || ok != (i == len(frags)-1) {
@@ -170,7 +173,7 @@ func TestDefragOverlapIPv4(t *testing.T) {
 	dup := pkFrag4(7, 0, true, tcpSeg[:80])
 
 	t.Run("first copy wins", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		segs := pkFeed(t, d, pkTS, first, overlap, last)
 		if len(segs) != 1 || !bytes.Equal(segs[0].Payload, body) {
 			t.Fatalf("segments %v", segs)
@@ -180,7 +183,7 @@ func TestDefragOverlapIPv4(t *testing.T) {
 		}
 	})
 	t.Run("earlier overlap wins", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		segs := pkFeed(t, d, pkTS, overlap, first, last)
 		want := bytes.Clone(body)
 		copy(want[4:], evil) // offset 24 of the TCP segment is payload byte 4
@@ -189,7 +192,7 @@ func TestDefragOverlapIPv4(t *testing.T) {
 		}
 	})
 	t.Run("exact duplicate", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		segs := pkFeed(t, d, pkTS, first, dup, last)
 		if len(segs) != 1 || !bytes.Equal(segs[0].Payload, body) {
 			t.Fatalf("segments %v", segs)
@@ -199,13 +202,13 @@ func TestDefragOverlapIPv4(t *testing.T) {
 		}
 	})
 	t.Run("tiny fragment overwriting the TCP header (RFC 1858)", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		// A second fragment at offset 8 rewrites the sequence number and
 		// flags; the first fragment's header stands.
 		rewrite := bytes.Clone(tcpSeg[8:16])
 		rewrite[5] = 0x02 // SYN
 		segs := pkFeed(t, d, pkTS, first, pkFrag4(7, 8, true, rewrite), last)
-		if len(segs) != 1 || segs[0].Flags != PSH|ACK || segs[0].Seq != 1000 {
+		if len(segs) != 1 || segs[0].Flags != tcp.PSH|tcp.ACK || segs[0].Seq != 1000 {
 			t.Fatalf("segments %+v", segs)
 		}
 	})
@@ -216,7 +219,7 @@ func TestDefragLimits(t *testing.T) {
 	frags := pkFrags4(t, pkSer(t, pkV4TCP(body)...), 1480, 9)
 
 	t.Run("missing fragment times out", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, frags[0], frags[2])
 		if st := d.DefragStats(); st.Pending != 1 {
 			t.Fatalf("stats %+v", st)
@@ -229,7 +232,7 @@ func TestDefragLimits(t *testing.T) {
 		}
 	})
 	t.Run("sweep", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, frags[0])
 		pkFeed(t, d, pkTS.Add(40*time.Second), pkFrag4(99, 0, true, make([]byte, 8)))
 		if st := d.DefragStats(); st.TimedOut != 1 || st.Pending != 1 {
@@ -237,42 +240,42 @@ func TestDefragLimits(t *testing.T) {
 		}
 	})
 	t.Run("cut by the snap length", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, frags[0][:100], frags[1], frags[2])
 		if st := d.DefragStats(); st.Cut != 1 || st.Reassembled != 0 {
 			t.Errorf("stats %+v", st)
 		}
 	})
 	t.Run("length not a multiple of 8", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, pkFrag4(3, 0, true, make([]byte, 12)))
 		if st := d.DefragStats(); st.BadLength != 1 || st.Pending != 0 {
 			t.Errorf("stats %+v", st)
 		}
 	})
 	t.Run("too big", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, frags[0], pkFrag4(9, 8189*8, false, make([]byte, 100)))
 		if st := d.DefragStats(); st.TooBig != 1 || st.Pending != 0 {
 			t.Errorf("stats %+v", st)
 		}
 	})
 	t.Run("two different ends", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, frags[2], pkFrag4(9, 1480, false, make([]byte, 40)))
 		if st := d.DefragStats(); st.Discarded != 1 || st.Pending != 0 {
 			t.Errorf("stats %+v", st)
 		}
 	})
 	t.Run("data past the end", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		pkFeed(t, d, pkTS, frags[1], pkFrag4(9, 8, false, make([]byte, 8)))
 		if st := d.DefragStats(); st.Discarded != 1 {
 			t.Errorf("stats %+v", st)
 		}
 	})
 	t.Run("too many datagrams", func(t *testing.T) {
-		d := NewPacketDecoder(WithDefragLimits(DefragLimits{MaxDatagrams: 4, MaxBytes: 1 << 20}))
+		d := NewDecoder(WithDefragLimits(DefragLimits{MaxDatagrams: 4, MaxBytes: 1 << 20}))
 		for id := range uint16(5) {
 			pkFeed(t, d, pkTS, pkFrag4(100+id, 0, true, make([]byte, 8)))
 		}
@@ -285,7 +288,7 @@ func TestDefragLimits(t *testing.T) {
 		}
 	})
 	t.Run("too many bytes", func(t *testing.T) {
-		d := NewPacketDecoder(WithDefragLimits(DefragLimits{MaxDatagrams: 100, MaxBytes: 1}))
+		d := NewDecoder(WithDefragLimits(DefragLimits{MaxDatagrams: 100, MaxBytes: 1}))
 		// A datagram whose end is known holds a 62000-byte buffer; the next
 		// one (4096 bytes) does not fit beside it in 65535.
 		pkFeed(t, d, pkTS, pkFrag4(1, 62000-8, false, make([]byte, 8)))
@@ -298,7 +301,7 @@ func TestDefragLimits(t *testing.T) {
 		}
 	})
 	t.Run("other protocols are not reassembled", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		udp := pkFrag4(5, 0, true, make([]byte, 16))
 		udp[9] = 17
 		pkFeed(t, d, pkTS, udp)
@@ -336,7 +339,7 @@ func TestDefragIPv6(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewPacketDecoder()
+			d := NewDecoder()
 			segs := pkFeed(t, d, pkTS, tt.frames...)
 			if len(segs) != 1 {
 				t.Fatalf("%d segments, stats %+v", len(segs), d.DefragStats())
@@ -346,7 +349,7 @@ func TestDefragIPv6(t *testing.T) {
 	}
 
 	t.Run("conflicting overlap discards the datagram (RFC 5722)", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		evil := bytes.Clone(frags[1])
 		evil[len(evil)-100] ^= 0xff
 		segs := pkFeed(t, d, pkTS, frags[0], frags[1], evil, frags[2])
@@ -356,14 +359,14 @@ func TestDefragIPv6(t *testing.T) {
 		}
 	})
 	t.Run("exact duplicate is harmless", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		segs := pkFeed(t, d, pkTS, frags[0], frags[1], frags[1], frags[2])
 		if len(segs) != 1 || d.DefragStats().Overlaps != 1 {
 			t.Errorf("%d segments, stats %+v", len(segs), d.DefragStats())
 		}
 	})
 	t.Run("IPv4 and IPv6 ids do not mix", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		f4 := pkFrags4(t, pkSer(t, pkV4TCP(body)...), 1480, 0xcdef)
 		segs := pkFeed(t, d, pkTS, frags[0], f4[0], frags[1], f4[1], f4[2], frags[2])
 		if len(segs) != 2 || !bytes.Equal(segs[0].Payload, body) || !bytes.Equal(segs[1].Payload, body) {
@@ -371,7 +374,7 @@ func TestDefragIPv6(t *testing.T) {
 		}
 	})
 	t.Run("non-TCP next header is not reassembled", func(t *testing.T) {
-		d := NewPacketDecoder()
+		d := NewDecoder()
 		udp := pkFrags6(t, plain, 40, 17, 1448, 5)
 		pkSetNext6(udp, 6)
 		pkFeed(t, d, pkTS, udp...)
@@ -387,10 +390,55 @@ func TestDefragTunnel(t *testing.T) {
 	body := bytes.Repeat([]byte("t"), 2500)
 	outer := pkSer(t, pkWith(pkV6TCP(body), pkIPv4(pkTunA, pkTunB, layers.IPProtocolIPv6))...)
 	frags := pkFrags4(t, outer, 1400, 0x600d)
-	d := NewPacketDecoder()
+	d := NewDecoder()
 	segs := pkFeed(t, d, pkTS, pkPick(frags, 1, 0)...)
 	if len(segs) != 1 {
 		t.Fatalf("%d segments", len(segs))
 	}
 	pkCheck(t, &segs[0], pkWant6(body))
+}
+
+// TestFragmentOf: FragmentOf names the datagram of every fragment Decode
+// would reassemble, without reassembling (the decoder's counters stay at
+// zero and a later Decode of the same fragments completes the datagram),
+// and says false for a whole packet, a fragment of UDP and a fragment the
+// snap length cut.
+func TestFragmentOf(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789abcdef"), 250)
+	whole4 := pkSer(t, pkV4TCP(body)...)
+	v4 := pkFrags4(t, whole4, 1480, 0x4242)
+	v6 := pkFrags6(t, pkSer(t, pkV6TCP(body)...), 40, 6, 1448, 0xabcdef)
+	pkSetNext6(v6, 6)
+	cli4, srv4 := netip.AddrFrom4([4]byte(pkCli4.To4())), netip.AddrFrom4([4]byte(pkSrv4.To4()))
+	cli6, srv6 := netip.AddrFrom16([16]byte(pkCli6)), netip.AddrFrom16([16]byte(pkSrv6))
+
+	d := NewDecoder()
+	check := func(name string, frames [][]byte, want DatagramID) {
+		t.Helper()
+		for i, f := range frames {
+			if got, ok := d.FragmentOf(layers.LinkTypeRaw, f); !ok || got != want {
+				t.Errorf("%s fragment %d: %+v %v, want %+v", name, i, got, ok, want)
+			}
+		}
+	}
+	check("IPv4", v4, DatagramID{Src: cli4, Dst: srv4, ID: 0x4242, Proto: 6})
+	check("IPv6", v6, DatagramID{Src: cli6, Dst: srv6, ID: 0xabcdef, V6: true})
+	if st := d.DefragStats(); st != (DefragStats{}) {
+		t.Errorf("FragmentOf changed the reassembly: %+v", st)
+	}
+	if segs := pkFeed(t, d, pkTS, v4...); len(segs) != 1 {
+		t.Errorf("Decode after FragmentOf: %d segments", len(segs))
+	}
+
+	udp := bytes.Clone(v4[0])
+	udp[9] = 17
+	cut := v4[0][:len(v4[0])-1]
+	for name, f := range map[string][]byte{"whole": whole4, "UDP": udp, "cut": cut} {
+		if got, ok := d.FragmentOf(layers.LinkTypeRaw, f); ok {
+			t.Errorf("%s: %+v, want no fragment", name, got)
+		}
+	}
+	if st := d.DefragStats(); st.Cut != 0 {
+		t.Errorf("FragmentOf counted a cut fragment: %+v", st)
+	}
 }

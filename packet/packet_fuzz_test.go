@@ -1,4 +1,4 @@
-package reassembly
+package packet
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // pkFuzzLinkTypes are the link types the seeds use; the fuzzer mutates the
@@ -19,7 +21,7 @@ var pkFuzzLinkTypes = []layers.LinkType{
 }
 
 // pkCheckDecoded checks what Decode may return for any input.
-func pkCheckDecoded(t *testing.T, d *PacketDecoder, ok bool, err error, p *Packet) {
+func pkCheckDecoded(t *testing.T, d *Decoder, ok bool, err error, p *tcp.Segment) {
 	t.Helper()
 	if err != nil {
 		if ok {
@@ -30,7 +32,7 @@ func pkCheckDecoded(t *testing.T, d *PacketDecoder, ok bool, err error, p *Packe
 		}
 		return
 	}
-	if ok && (len(p.Payload) > p.WireLen || !p.Src.IsValid() || !p.Dst.IsValid() || p.Flags&^(FIN|SYN|RST|PSH|ACK) != 0) {
+	if ok && (len(p.Payload) > p.WireLen || !p.Src.IsValid() || !p.Dst.IsValid() || p.Flags&^(tcp.FIN|tcp.SYN|tcp.RST|tcp.PSH|tcp.ACK) != 0) {
 		t.Fatalf("bad packet: %d payload bytes, wire %d, %v -> %v, flags %#x", len(p.Payload), p.WireLen, p.Src, p.Dst, p.Flags)
 	}
 	st := d.DefragStats()
@@ -55,8 +57,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint16(layers.LinkTypeRaw), pkFuzzFrames(pkFrag4(1, 8, true, make([]byte, 8)), pkFrag4(1, 0, true, make([]byte, 16)), pkFrag4(1, 16, false, make([]byte, 3))))
 
 	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
-		d := NewPacketDecoder(WithDefragLimits(DefragLimits{MaxDatagrams: 4, MaxBytes: 1, Timeout: 25 * time.Millisecond}))
-		var p Packet
+		d := NewDecoder(WithDefragLimits(DefragLimits{MaxDatagrams: 4, MaxBytes: 1, Timeout: 25 * time.Millisecond}))
+		var p tcp.Segment
 		// The whole input as one frame, under every known link type too.
 		for _, l := range append(pkFuzzLinkTypes, layers.LinkType(lt)) {
 			ok, err := d.Decode(l, data, pkTS, &p)
@@ -69,6 +71,12 @@ func FuzzDecode(f *testing.F) {
 			n := min(int(binary.BigEndian.Uint16(data)), len(data)-2)
 			frame := data[2 : 2+n]
 			data = data[2+n:]
+			// FragmentOf only looks: the reassembly is left as it was.
+			before := d.DefragStats()
+			d.FragmentOf(layers.LinkType(lt), frame)
+			if after := d.DefragStats(); after != before {
+				t.Fatalf("FragmentOf changed the reassembly: %+v -> %+v", before, after)
+			}
 			ok, err := d.Decode(layers.LinkType(lt), frame, ts, &p)
 			pkCheckDecoded(t, d, ok, err, &p)
 		}

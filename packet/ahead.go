@@ -1,10 +1,11 @@
-package reassembly
+package packet
 
 import (
 	"errors"
 	"sync"
 
 	"github.com/ftpsniff/ftpsniff/capture"
+	"github.com/ftpsniff/ftpsniff/packet/tcp"
 )
 
 // Ahead reads and decodes a capture on its own goroutine, a few batches
@@ -23,16 +24,16 @@ import (
 // would see, in the same order: every frame with its decode result, then
 // the source's final error (io.EOF at a clean end). Frames are copied
 // into a per-batch arena and decoded from the copy, so Frame.Data and
-// Packet.Payload stay valid until the next call to Next, the guarantee
+// Segment.Payload stay valid until the next call to Next, the guarantee
 // the serial loop gives. A fixed set of batches is recycled through two
 // channels, so nothing is allocated per packet in steady state.
 //
-// The source and the PacketDecoder belong to the reading goroutine until
+// The source and the Decoder belong to the reading goroutine until
 // Next has returned an error or Close has returned; only then may the
-// caller use them again (Source.Warnings, PacketDecoder.DefragStats).
+// caller use them again (Source.Warnings, Decoder.DefragStats).
 type Ahead struct {
 	src capture.Source
-	pd  *PacketDecoder
+	pd  *Decoder
 
 	full chan *aheadBatch // filled batches, in capture order
 	free chan *aheadBatch // batches the consumer is done with
@@ -57,12 +58,12 @@ type Ahead struct {
 type Decoded struct {
 	// Frame is the captured frame; Data is a copy owned by Ahead.
 	Frame capture.Frame
-	// OK is true when the frame is a TCP segment, described by Packet.
+	// OK is true when the frame is a TCP segment, described by Segment.
 	OK bool
 	// Err is Decode's error for this frame, unchanged.
 	Err error
-	// Packet is the decoded segment when OK.
-	Packet Packet
+	// Segment is the decoded segment when OK.
+	Segment tcp.Segment
 }
 
 // AheadOptions tune DecodeAhead; the zero value is ready to use.
@@ -88,7 +89,7 @@ const (
 
 // ErrAheadClosed is what Next returns after Close, unless it had already
 // returned the source's final error.
-var ErrAheadClosed = errors.New("reassembly: read-ahead closed")
+var ErrAheadClosed = errors.New("packet: read-ahead closed")
 
 // aheadBatch is a run of consecutive frames and the bytes they point
 // into.
@@ -102,7 +103,7 @@ type aheadBatch struct {
 
 // DecodeAhead starts reading src and decoding with pd on a new
 // goroutine. Close it when done, also after the end of the capture.
-func DecodeAhead(src capture.Source, pd *PacketDecoder, opts AheadOptions) *Ahead {
+func DecodeAhead(src capture.Source, pd *Decoder, opts AheadOptions) *Ahead {
 	if opts.Batch <= 0 {
 		opts.Batch = defaultAheadBatch
 	}
@@ -187,11 +188,11 @@ func (a *Ahead) add(b *aheadBatch, f capture.Frame) {
 	f.Data = b.keep(f.Data)
 	b.items = append(b.items, Decoded{Frame: f})
 	d := &b.items[len(b.items)-1]
-	d.OK, d.Err = a.pd.Decode(f.LinkType, f.Data, f.TS, &d.Packet)
-	if d.OK && len(a.pd.defrag.out) > 0 && len(d.Packet.Payload) > 0 {
+	d.OK, d.Err = a.pd.Decode(f.LinkType, f.Data, f.TS, &d.Segment)
+	if d.OK && len(a.pd.defrag.out) > 0 && len(d.Segment.Payload) > 0 {
 		// A reassembled IP datagram: the payload is in the
 		// defragmenter's buffer, which the next Decode recycles.
-		d.Packet.Payload = b.keep(d.Packet.Payload)
+		d.Segment.Payload = b.keep(d.Segment.Payload)
 	}
 }
 
